@@ -1,0 +1,162 @@
+/* test-cli.c — the algsim program: help, version, keys, and clear errors with exit status 2. */
+#include <string.h>
+#include <sys/wait.h>
+
+#include "test-util.h"
+
+typedef struct {
+  int status;   /* exit status */
+  char *out;    /* stdout */
+  char *err;    /* stderr */
+} Run;
+
+static void
+run_clear(Run *r)
+{
+  g_free(r->out);
+  g_free(r->err);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
+
+/* Run algsim with the NULL-terminated arguments. */
+static void
+run_algsim(Run *r, const char *first, ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  g_ptr_array_add(argv, (gpointer)g_getenv("ALGSIM"));
+  va_list ap;
+  va_start(ap, first);
+  for (const char *a = first; a; a = va_arg(ap, const char *))
+    g_ptr_array_add(argv, (gpointer)a);
+  va_end(ap);
+  g_ptr_array_add(argv, NULL);
+  g_autoptr(GError) error = NULL;
+  int wait_status = 0;
+  g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r->out, &r->err,
+                             &wait_status, &error));
+  g_assert_no_error(error);
+  g_assert_true(WIFEXITED(wait_status));
+  r->status = WEXITSTATUS(wait_status);
+}
+
+static void
+test_version(void)
+{
+  g_auto(Run) r = {0};
+  run_algsim(&r, "--version", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_true(g_str_has_prefix(r.out, "algsim "));
+}
+
+static void
+test_help_lists_commands(void)
+{
+  g_auto(Run) r = {0};
+  run_algsim(&r, "--help", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "keys"));
+  g_assert_nonnull(strstr(r.out, "probe"));
+}
+
+static void
+test_unknown_command(void)
+{
+  g_auto(Run) r = {0};
+  run_algsim(&r, "frobnicate", NULL);
+  g_assert_cmpint(r.status, ==, 2);
+  g_assert_nonnull(strstr(r.err, "unknown command 'frobnicate'"));
+}
+
+static void
+test_bad_flag(void)
+{
+  g_auto(Run) r = {0};
+  run_algsim(&r, "keys", "--colour", NULL);
+  g_assert_cmpint(r.status, ==, 2);
+  g_assert_nonnull(strstr(r.err, "--colour"));
+}
+
+static void
+test_keys(void)
+{
+  g_auto(Run) r = {0};
+  run_algsim(&r, "keys", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "[nat]"));
+  g_assert_nonnull(strstr(r.out, "udp_timeout_s"));
+  g_auto(Run) md = {0};
+  run_algsim(&md, "keys", "--markdown", NULL);
+  g_assert_cmpint(md.status, ==, 0);
+  g_assert_true(g_str_has_prefix(md.out, "| key | type | unit | default | allowed | meaning |"));
+  g_assert_nonnull(strstr(md.out, "`nat.udp_timeout_s`"));
+}
+
+typedef struct {
+  const char *what;
+  const char *args[6];
+  const char *message; /* what stderr must contain */
+} BadInput;
+
+static const BadInput bad_inputs[] = {
+  {"unknown key", {"probe", "nat", "--set", "nat.udp_timeout=30", NULL}, "[nat] udp_timeout: unknown key (did you mean nat.udp_timeout_s?)"},
+  {"bad value", {"probe", "nat", "--set", "nat.udp_timeout_s=soon", NULL}, "--set nat.udp_timeout_s: [nat] udp_timeout_s: expected an integer"},
+  {"wrong unit", {"probe", "nat", "--set", "nat.udp_timeout_s=30ms", NULL}, "expected an integer in s"},
+  {"bad enum", {"probe", "nat", "--set", "nat.mapping=full-cone", NULL}, "[nat] mapping: expected one of"},
+  {"no equals", {"probe", "nat", "--set", "nat.mapping", NULL}, "expected group.key=value"},
+  {"missing profile", {"probe", "nat", "--profile", "/nonexistent/router.ini", NULL}, "/nonexistent/router.ini: cannot read"},
+  {"probe what", {"probe", "router", NULL}, "expected 'probe nat'"},
+};
+
+static void
+test_bad_input(gconstpointer data)
+{
+  const BadInput *b = data;
+  g_auto(Run) r = {0};
+  run_algsim(&r, b->args[0], b->args[1], b->args[2], b->args[3], b->args[4], NULL);
+  g_test_message("stderr: %s", r.err);
+  g_assert_cmpint(r.status, ==, 2);
+  g_assert_nonnull(strstr(r.err, b->message));
+}
+
+static void
+test_bad_profile_line(void)
+{
+  g_autofree char *dir = g_dir_make_tmp("cliXXXXXX", NULL);
+  g_autofree char *path = g_build_filename(dir, "router.ini", NULL);
+  g_assert_true(g_file_set_contents(path, "[nat]\nmapping = eim\nfiltering = strict\n", -1, NULL));
+  g_auto(Run) r = {0};
+  run_algsim(&r, "probe", "nat", "--profile", path, NULL);
+  g_assert_cmpint(r.status, ==, 2);
+  g_autofree char *want = g_strdup_printf("%s:3: [nat] filtering: expected one of eif,adf,apdf", path);
+  g_assert_nonnull(strstr(r.err, want));
+}
+
+static void
+test_probe_default(void)
+{
+  g_auto(Run) r = {0};
+  run_algsim(&r, "probe", "nat", "--set", "nat.mapping=adm", "--set", "nat.filtering=apdf", NULL);
+  g_test_message("stdout: %s\nstderr: %s", r.out, r.err);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "mapping"));
+  g_assert_nonnull(strstr(r.out, "filtering"));
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_add_func("/cli/version", test_version);
+  g_test_add_func("/cli/help-lists-commands", test_help_lists_commands);
+  g_test_add_func("/cli/unknown-command-exits-2", test_unknown_command);
+  g_test_add_func("/cli/bad-flag-exits-2", test_bad_flag);
+  g_test_add_func("/cli/keys-table", test_keys);
+  for (gsize i = 0; i < G_N_ELEMENTS(bad_inputs); i++) {
+    g_autofree char *path = g_strdup_printf("/cli/bad-input/%s", bad_inputs[i].what);
+    g_strdelimit(path, " ", '-');
+    g_test_add_data_func(path, &bad_inputs[i], test_bad_input);
+  }
+  g_test_add_func("/cli/bad-input/profile-names-file-and-line", test_bad_profile_line);
+  g_test_add_func("/cli/probe-nat-runs", test_probe_default);
+  return g_test_run();
+}
