@@ -3,6 +3,12 @@
 #include "models.h"
 
 extern const CfgKeyDef topology_keys[];
+extern const CfgKeyDef queue_keys[];
+extern const CfgKeyDef cross_keys[];
+extern const CfgKeyDef stun_keys[];
+extern const CfgKeyDef nat_keys[];
+extern const CfgKeyDef cgn_keys[];
+extern const CfgKeyDef router_keys[];
 
 void
 models_register_keys(void)
@@ -12,5 +18,11 @@ models_register_keys(void)
     return;
   /* One line per model table. */
   cfg_register(topology_keys);
+  cfg_register(queue_keys);
+  cfg_register(cross_keys);
+  cfg_register(stun_keys);
+  cfg_register(nat_keys);
+  cfg_register(cgn_keys);
+  cfg_register(router_keys);
   g_once_init_leave(&once, 1);
 }

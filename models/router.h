@@ -47,6 +47,14 @@ typedef struct {
   guint64 dropped_table_full;      /* new flows refused because the table was full */
   guint64 dropped_queue;           /* dropped by the uplink queue */
   guint64 fragments_out;           /* fragments the router made */
+  guint64 dropped_ttl;             /* TTL ran out (router.c) */
+  guint64 dropped_alg;             /* dropped by the ALG hook */
+  guint64 dropped_hairpin;         /* LAN packets to the public address with hairpinning off */
+  guint64 dropped_reasm;           /* fragments lost in reassembly (overlap, limit, timeout) */
+  guint64 dropped_down;            /* arrived while the router was rebooting */
+  guint64 dropped_other;           /* not for our address, no route, or for the router itself */
+  guint64 reassembled;             /* datagrams reassembled from fragments */
+  guint64 icmp_sent;               /* ICMP errors the router sent (frag-needed, TTL) */
 } RouterStats;
 
 const RouterStats *router_stats(const Router *r);

@@ -101,7 +101,7 @@ make_server(Topology *t, const Config *cfg, const char *name, guint32 a, guint32
     .delay = ms_to_time(cfg_double(cfg, "core.delay_ms")),
     .loss_ab = loss,
     .loss_ba = loss,
-    .loss_stream = loss > 0 ? SIM_STREAM_LINK_LOSS + 2 * index : -1,
+    .loss_stream = loss > 0 ? (gint64)(SIM_STREAM_LINK_LOSS + 2 * index) : -1,
   };
   SimDev isp_dev;
   if (!make_host(name, t->isp, &lp, a, a2, out, &isp_dev, error))

@@ -17,6 +17,10 @@ cmd_probe(int argc, char **argv)
     ctx, "Builds the configured topology, runs an RFC 5780 behaviour-discovery client on phone 0 against the\n"
          "STUN server (two public addresses), and prints the mapping, filtering, hairpinning and binding\n"
          "lifetime it found beside the configured values.");
+  g_autoptr(Config) cfg = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *report = NULL;
+  ProbeResult result = {0};
   int rc = CLI_EXIT_USAGE;
   if (!cli_parse(ctx, &argc, &argv))
     goto out;
@@ -24,20 +28,19 @@ cmd_probe(int argc, char **argv)
     cli_error("probe: expected 'probe nat' (try 'algsim probe --help')");
     goto out;
   }
-  g_autoptr(Config) cfg = cli_config_load(&cargs);
+  cfg = cli_config_load(&cargs);
   if (!cfg)
     goto out;
-  ProbeResult result;
-  g_autoptr(GError) error = NULL;
   if (!probe_nat_run(cfg, &result, &error)) {
     cli_error("probe nat: %s", error->message);
     rc = error->domain == CFG_ERROR ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
     goto out;
   }
-  g_autofree char *report = probe_result_format(&result, cfg);
+  report = probe_result_format(&result, cfg);
   fputs(report, stdout);
   rc = CLI_EXIT_OK;
 out:
+  probe_result_clear(&result);
   cli_config_args_clear(&cargs);
   return rc;
 }

@@ -14,6 +14,7 @@
 
 #include <glib.h>
 #include <stdint.h>
+#include <stdio.h>
 
 G_BEGIN_DECLS
 
@@ -132,8 +133,9 @@ guint sim_dev_count(void);
 
 /* Router devices.  sim_dev_send_ip() hands a whole IPv4 packet to the device; it returns FALSE
  * (and drops nothing) when the device queue is full, so the router keeps the packet in its own
- * queue and waits for the idle callback, which fires when the device has finished transmitting
- * and its queue is empty. */
+ * queue and waits for the idle callback, which fires (from a zero-delay event) when the device
+ * queue goes from full to having room, i.e. when the device starts sending its next packet:
+ * sending then keeps the line busy back-to-back.  Only router devices take sim_dev_send_ip(). */
 gboolean sim_dev_send_ip(SimDev dev, const guint8 *ip, gsize len);
 gboolean sim_dev_can_send(SimDev dev);
 typedef void (*SimDevIdleFn)(void *ctx, SimDev dev);
