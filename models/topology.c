@@ -28,6 +28,8 @@
 #define ISP_IF_ACCESS 10      /* n of the ISP router's access-side interface */
 
 const CfgKeyDef topology_keys[] = {
+  {"sim.seed", CFG_INT, "", "1", "0..",
+   "Seed of a single run (call, probe): every random stream derives from it (design.md §2)."},
   {"topology.mode", CFG_ENUM, "", "nat", "nat|bypass",
    "nat: phones behind the home router; bypass: one phone straight on the modem with the public "
    "address (the starting guide's diagnostic)."},

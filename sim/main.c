@@ -12,10 +12,9 @@
 
 static const CliCommand commands[] = {
   {"keys", "[--markdown]", "Print every configuration key with type, unit, default and meaning", cmd_keys},
-#ifdef ALGSIM_HAVE_PROBE
-  {"probe", "nat [--profile FILE] [--set K=V ...]",
-   "Discover the configured router's NAT behaviour with STUN (RFC 5780) and compare", cmd_probe},
-#endif
+  {"probe", "nat|qos [--profile FILE] [--set K=V ...]",
+   "nat: discover the router's NAT behaviour with STUN (RFC 5780); qos: voice delay under cross traffic",
+   cmd_probe},
 };
 
 static char *

@@ -33,7 +33,7 @@ probe_nat_run(const Config *cfg, ProbeResult *out, GError **error)
   models_register_keys();
   if (sim_is_setup())
     sim_reset();
-  out->seed = (guint64)cfg_int(cfg, "stun.probe_seed");
+  out->seed = (guint64)cfg_int(cfg, "sim.seed");
   SimWorldParams wp = { .seed = out->seed, .cell = 0, .replica = 0 };
   if (!sim_setup(&wp, error))
     return FALSE;

@@ -19,10 +19,10 @@ typedef struct {
   StunServerStats server;    /* the server's counters at the end */
   double sim_seconds;        /* simulated time the probe took */
   guint64 events;            /* simulator events executed */
-  guint64 seed;              /* world seed (stun.probe_seed) */
+  guint64 seed;              /* world seed (sim.seed) */
 } ProbeResult;
 
-/* Build the world (sim_setup with stun.probe_seed, topology_build), run discovery to the end,
+/* Build the world (sim_setup with sim.seed, topology_build), run discovery to the end,
  * tear the world down again and fill `out`.  Any world already set up is reset first. */
 gboolean probe_nat_run(const Config *cfg, ProbeResult *out, GError **error);
 /* Free what `r` owns (the evidence text); `r` may then be reused. */

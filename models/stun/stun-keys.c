@@ -19,7 +19,5 @@ const CfgKeyDef stun_keys[] = {
    "Step of the binding-lifetime search: idle times tried are step, 2*step, ... (RFC 5780 §4.6)."},
   {"stun.lifetime_max_s", CFG_INT, "s", "600", "1..86400",
    "Longest idle time the binding-lifetime search tries (RFC 4787 REQ-5 asks for at least 120 s)."},
-  {"stun.probe_seed", CFG_INT, "", "1", "0..",
-   "Seed of the world `algsim probe nat` builds (transaction ids, NAT port choices)."},
   {NULL},
 };
