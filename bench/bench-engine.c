@@ -3,7 +3,8 @@
  * events_per_s: no-op C events through sim_schedule(); reset_ms_per_cell: sim_setup(), a small
  * four-node topology, sim_reset(); pps across one router for a stackful ns-3 router (IP
  * forwarding in ns-3's own stack, the baseline) and for a stackless C router that forwards by
- * copying bytes (the path the NAT takes), and their ratio; peak RSS from getrusage().  Simulated
+ * copying bytes, and for algsim's home-router model (NAT translation, uplink queue, checksum
+ * updates: models/router.c), with the ratios to the baseline; peak RSS from getrusage().  Simulated
  * traffic is sized to take about one to three seconds of wall time per figure.  Not a test: it
  * asserts nothing about speed.
  */
@@ -11,6 +12,8 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "models.h"
+#include "router.h"
 #include "sim.h"
 
 #define ADDR(a, b, c, d) ((guint32)(a) << 24 | (guint32)(b) << 16 | (guint32)(c) << 8 | (guint32)(d))
@@ -199,6 +202,54 @@ bench_forward(gboolean c_router, guint64 packets)
   return (double)flow.rx / ((double)(t1 - t0) / 1e6);
 }
 
+/* Delivered packets per wall second through algsim's home router (NAT outbound path). */
+static double
+bench_forward_nat(guint64 packets)
+{
+  g_autoptr(GError) error = NULL;
+  static const SimSockOps ops = {.recv = flow_recv};
+  Flow flow = {0};
+  SimDev ad, bd, r0, r1;
+
+  models_register_keys();
+  g_autoptr(Config) cfg = cfg_new();
+  world(1);
+  RouterSetup setup = {.name = "home", .nat_group = "nat", .index = 0, .uplink_queue = TRUE};
+  Router *router = router_new(cfg, &setup, &error);
+  check(router != NULL, error);
+  SimNode a = sim_host_new("phone", &error);
+  SimNode b = sim_host_new("server", &error);
+  check(error == NULL, error);
+  SimLinkParams lp = {.rate_ab_bps = 1000000000, .rate_ba_bps = 1000000000, .delay = SIM_US(50),
+                      .queue_b_pkts = 1};
+  check(sim_link_new(a, router_node(router), &lp, &ad, &r0, &error), error);
+  lp.queue_b_pkts = 0;
+  lp.queue_a_pkts = 1;
+  check(sim_link_new(router_node(router), b, &lp, &r1, &bd, &error), error);
+  check(sim_host_add_address(ad, ADDR(192, 168, 1, 50), 32, &error), error);
+  check(sim_host_add_route(a, 0, 0, 0, ad, &error), error);
+  check(sim_host_add_address(bd, ADDR(198, 51, 100, 30), 32, &error), error);
+  check(sim_host_add_route(b, 0, 0, 0, bd, &error), error);
+  check(router_add_lan(router, r0, ADDR(192, 168, 1, 50), 32, &error), error);
+  check(router_set_wan(router, r1, ADDR(203, 0, 113, 2), &error), error);
+  check(sim_udp_open(b, (SimAddr){0, 9000}, &ops, &flow, &error) >= 0, error);
+  flow.sock = sim_udp_open(a, (SimAddr){0, 0}, &ops, NULL, &error);
+  check(flow.sock >= 0, error);
+  flow.to = (SimAddr){ADDR(198, 51, 100, 30), 9000};
+  flow.left = packets;
+  flow.gap = SIM_US(2);
+  sim_schedule(SIM_MS(1), flow_send, &flow);
+
+  gint64 t0 = g_get_monotonic_time();
+  sim_run(SIM_TIME_NEVER);
+  gint64 t1 = g_get_monotonic_time();
+  if (flow.rx != packets)
+    g_error("bench: NAT router delivered %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT, flow.rx, packets);
+  router_free(router);
+  sim_reset();
+  return (double)flow.rx / ((double)(t1 - t0) / 1e6);
+}
+
 /* ---- Reset cost ------------------------------------------------------------------------------- */
 
 static void
@@ -250,6 +301,9 @@ main(int argc, char **argv)
   double c = bench_forward(TRUE, 300000);
   printf("pps_c_router %.3g\n", c);
   printf("c_router_over_ns3_ratio %.2f\n", c / ns3);
+  double nat = bench_forward_nat(300000);
+  printf("pps_nat_router %.3g\n", nat);
+  printf("nat_router_over_ns3_ratio %.2f  (target >= 0.8)\n", nat / ns3);
   getrusage(RUSAGE_SELF, &ru);
   printf("peak_rss_mb %.1f\n", (double)ru.ru_maxrss / 1024.0);
   return 0;

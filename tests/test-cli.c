@@ -142,6 +142,62 @@ test_probe_default(void)
   g_assert_nonnull(strstr(r.out, "filtering"));
 }
 
+/* The voice probe's upstream delay printed by probe qos, in ms (the "voice_up" row). */
+static double
+voice_up_delay(const char *queue)
+{
+  g_autofree char *set = g_strdup_printf("router.uplink_queue=%s", queue);
+  g_auto(Run) r = {0};
+  run_algsim(&r, "probe", "qos", "--duration-s", "10", "--set", "cross.bulk_upload=true", "--set",
+             "access.up_kbps=1000", "--set", set, NULL);
+  g_test_message("%s", r.out);
+  g_assert_cmpint(r.status, ==, 0);
+  const char *row = strstr(r.out, "voice_up");
+  g_assert_nonnull(row);
+  g_auto(GStrv) cols = g_strsplit_set(row, " \n", -1);
+  /* name dir dscp goodput packets loss delay max: the delay is the 7th non-empty column. */
+  int k = 0;
+  for (int i = 0; cols[i]; i++)
+    if (*cols[i] && ++k == 7)
+      return g_ascii_strtod(cols[i], NULL);
+  g_assert_not_reached();
+}
+
+static void
+test_probe_qos(void)
+{
+  double fifo = voice_up_delay("fifo");
+  double fq = voice_up_delay("fq_codel");
+  double prio = voice_up_delay("priority");
+  g_test_message("voice delay up: fifo %.1f ms, fq_codel %.1f ms, priority %.1f ms", fifo, fq, prio);
+  g_assert_cmpfloat(fifo, >, 200);
+  g_assert_cmpfloat(fq, <, 80);
+  g_assert_cmpfloat(prio, <, 80);
+}
+
+/* Every shipped router profile loads, and NAT discovery finds the behaviour it declares. */
+static void
+test_shipped_router_profiles(void)
+{
+  g_autofree char *dir = g_build_filename(g_getenv("ALGSIM_SOURCE_ROOT"), "experiments", "profiles", "router", NULL);
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  g_assert_nonnull(d);
+  guint n = 0;
+  for (const char *name; (name = g_dir_read_name(d));) {
+    if (!g_str_has_suffix(name, ".ini"))
+      continue;
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    g_auto(Run) r = {0};
+    run_algsim(&r, "probe", "nat", "--profile", path, NULL);
+    g_test_message("%s:\n%s%s", name, r.out, r.err);
+    g_assert_cmpint(r.status, ==, 0);
+    g_assert_nonnull(strstr(r.out, "matches"));
+    g_assert_null(strstr(r.out, "DIFFERS"));
+    n++;
+  }
+  g_assert_cmpuint(n, >=, 3);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -158,5 +214,7 @@ main(int argc, char **argv)
   }
   g_test_add_func("/cli/bad-input/profile-names-file-and-line", test_bad_profile_line);
   g_test_add_func("/cli/probe-nat-runs", test_probe_default);
+  g_test_add_func("/cli/probe-nat-finds-what-each-router-profile-declares", test_shipped_router_profiles);
+  g_test_add_func("/cli/probe-qos-fq-codel-beats-fifo", test_probe_qos);
   return g_test_run();
 }
