@@ -400,6 +400,7 @@ router_recv(void *ctx, SimDev dev, guint8 *data, gsize len)
   else
     r->stats.rx_lan++;
   SimTime now = sim_now();
+  reasm_expire(r->reasm, now); /* reports timed-out datagrams even if no fragment of theirs comes */
   if (now < r->down_until) {
     trace_drop(r, &r->stats.dropped_down, "rebooting", data, len);
     return;

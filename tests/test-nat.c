@@ -718,6 +718,23 @@ test_alg_udp_rewrite(void)
   nat_free(nat);
 }
 
+/* An ACK carrying one SACK block [left, right) (RFC 2018) behind two NOPs. */
+static NetBuf *
+tcp_sack(guint32 src, guint16 sp, guint32 dst, guint16 dp, guint32 seq, guint32 ack,
+         guint32 left, guint32 right)
+{
+  NetBuf *p = tcp(src, sp, dst, dp, seq, ack, TCP_ACK, "");
+  guint8 opt[12] = { 1, 1, 5, 10 };
+  net_put32(opt + 4, left);
+  net_put32(opt + 8, right);
+  netbuf_splice(p, 40, 0, opt, sizeof opt);
+  p->data[32] = 8 << 4;
+  net_put16(p->data + 2, (guint16)p->len);
+  ipv4_set_header_checksum(p->data);
+  l4_fix_checksum(p->data, p->len);
+  return p;
+}
+
 static guint32
 tcp_field(NetBuf *p, gsize off)
 {
@@ -765,6 +782,13 @@ test_alg_tcp_seqadj(void)
     g_assert_true(ipv4_checksums_ok(p->data, p->len));
     netbuf_free(p);
   }
+  /* SACK blocks are acknowledgements too (Linux nf_nat_sack_adjust). */
+  p = tcp_sack(PBX, 5061, PUBLIC, 40000, 5001, 1001, 1023, 1030);
+  g_assert_cmpint(nat_inbound(nat, p, SIM_MS(3), &v), ==, NAT_PASS);
+  g_assert_cmpuint(net_get32(p->data + 44), ==, 1015);
+  g_assert_cmpuint(net_get32(p->data + 48), ==, 1022);
+  g_assert_true(ipv4_checksums_ok(p->data, p->len));
+  netbuf_free(p);
   /* A retransmission of segment 1 is rewritten again but shifts nothing more. */
   p = tcp(PHONE, 40000, PBX, 5061, 1001, 5001, TCP_ACK, "xxAAAAyyzz");
   g_assert_cmpint(nat_outbound(nat, p, SIM_MS(4), &v), ==, NAT_PASS);
@@ -775,6 +799,38 @@ test_alg_tcp_seqadj(void)
   g_assert_cmpint(nat_outbound(nat, p, SIM_MS(5), &v), ==, NAT_PASS);
   g_assert_cmpuint(tcp_field(p, 4), ==, 1023);
   netbuf_free(p);
+  nat_free(nat);
+}
+
+static void
+count_fire(Nat *nat, NatBinding *b, gpointer data)
+{
+  (*(guint *)data)++;
+}
+
+static void
+test_binding_timers(void)
+{
+  tu_world(1);
+  Nat *nat = NAT_WITH("nat.mapping=eim");
+  out_udp(nat, 0, PHONE, 5060, PBX, 5060); /* expires at 30 s */
+  NatBinding *b = nat_binding_lookup(nat, NET_PROTO_UDP, (SimAddr){ PHONE, 5060 },
+                                     (SimAddr){ PBX, 5060 }, 0);
+  guint before = 0, after = 0;
+  g_assert_cmpuint(nat_binding_add_timer(b, SIM_S(10), count_fire, &before), !=, 0);
+  g_assert_cmpuint(nat_binding_add_timer(b, SIM_S(40), count_fire, &after), !=, 0);
+  sim_run(SIM_S(100));
+  g_assert_cmpuint(before, ==, 1);
+  g_assert_cmpuint(after, ==, 0); /* the binding had expired: collected, timer not run */
+  g_assert_cmpuint(nat_binding_count(nat), ==, 0);
+  /* A flush cancels pending timers. */
+  out_udp(nat, SIM_S(100), PHONE, 5060, PBX, 5060);
+  b = nat_binding_lookup(nat, NET_PROTO_UDP, (SimAddr){ PHONE, 5060 }, (SimAddr){ PBX, 5060 },
+                         SIM_S(100));
+  nat_binding_add_timer(b, SIM_S(1), count_fire, &after);
+  nat_flush(nat, SIM_S(100));
+  sim_run(SIM_S(200));
+  g_assert_cmpuint(after, ==, 0);
   nat_free(nat);
 }
 
@@ -921,6 +977,7 @@ main(int argc, char **argv)
   g_test_add_func("/nat/expect/source-lifetime-single-use-owner", test_expectations);
   g_test_add_func("/nat/alg/udp-rewrite-changes-length", test_alg_udp_rewrite);
   g_test_add_func("/nat/alg/tcp-seqadj-both-directions", test_alg_tcp_seqadj);
+  g_test_add_func("/nat/alg/binding-timer-never-outlives-binding", test_binding_timers);
   g_test_add_func("/nat/fragments/per-fragment-translation", test_per_fragment);
   g_test_add_func("/nat/malformed/dropped-and-counted", test_malformed_dropped);
   g_test_add_func("/nat/checksum/udp-zero-stays-zero", test_udp_zero_checksum_kept);

@@ -182,7 +182,7 @@ sack_adjust(void *ctx, guint8 kind, gsize off, gsize len)
   SackCtx *c = ctx;
   if (kind != 5 || (len - 2) % 8 != 0) /* SACK, RFC 2018 */
     return;
-  for (gsize i = off + 2; i + 8 <= off + len; i += 4) {
+  for (gsize i = off + 2; i + 4 <= off + len; i += 4) {
     guint32 old = net_get32(c->buf + i);
     guint32 nv = old - (guint32)ack_offset(c->adj, old);
     if (nv != old) {
@@ -298,7 +298,8 @@ nat_binding_cancel_timers(NatBinding *b)
 {
   while (b->timers.head) {
     NatTimer *t = g_queue_pop_head(&b->timers);
-    sim_cancel(t->ev);
+    if (sim_is_setup())
+      sim_cancel(t->ev);
     g_free(t);
   }
 }

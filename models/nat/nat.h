@@ -223,7 +223,9 @@ typedef enum {
 typedef NatAlgVerdict (*NatAlgHookFn)(void *ctx, NatAlgPacket *p);
 
 /* One hook per NAT (the ALG layer dispatches by port/protocol itself); NULL removes it.  It is
- * called for UDP and TCP packets with a payload or flags, never for ICMP or non-first fragments. */
+ * called for every UDP and TCP packet a binding carries (pure ACKs and empty datagrams too),
+ * never for ICMP or fragments (with router.fragments = reassemble it sees whole datagrams).
+ * A packet the hook drops has already refreshed its binding. */
 void nat_set_alg_hook(Nat *nat, NatAlgHookFn fn, void *ctx);
 
 /* Replace payload bytes [off, off + del) (off relative to the payload) by `rep`, fixing the IPv4
