@@ -142,6 +142,23 @@ test_probe_default(void)
   g_assert_nonnull(strstr(r.out, "filtering"));
 }
 
+/* docs/keys.md is the output of `algsim keys --markdown`, so the documentation cannot drift from the
+ * declarations.  Regenerate with: ninja -C build keys-doc */
+static void
+test_keys_doc_current(void)
+{
+  g_autofree char *path = g_build_filename(g_getenv("ALGSIM_SOURCE_ROOT"), "docs", "keys.md", NULL);
+  g_autofree char *doc = NULL;
+  g_assert_true(g_file_get_contents(path, &doc, NULL, NULL));
+  g_auto(Run) r = {0};
+  run_algsim(&r, "keys", "--markdown", NULL);
+  g_assert_cmpint(r.status, ==, 0);
+  const char *table = strstr(doc, "| key |");
+  g_assert_nonnull(table);
+  if (strcmp(table, r.out) != 0)
+    g_test_fail_printf("docs/keys.md is stale: run ninja -C build keys-doc");
+}
+
 /* The voice probe's upstream delay printed by probe qos, in ms (the "voice_up" row). */
 static double
 voice_up_delay(const char *queue)
@@ -207,6 +224,7 @@ main(int argc, char **argv)
   g_test_add_func("/cli/unknown-command-exits-2", test_unknown_command);
   g_test_add_func("/cli/bad-flag-exits-2", test_bad_flag);
   g_test_add_func("/cli/keys-table", test_keys);
+  g_test_add_func("/cli/keys-doc-is-current", test_keys_doc_current);
   for (gsize i = 0; i < G_N_ELEMENTS(bad_inputs); i++) {
     g_autofree char *path = g_strdup_printf("/cli/bad-input/%s", bad_inputs[i].what);
     g_strdelimit(path, " ", '-');
