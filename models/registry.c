@@ -3,12 +3,15 @@
 #include "models.h"
 
 extern const CfgKeyDef topology_keys[];
+extern const CfgKeyDef sip_txn_keys[];
 extern const CfgKeyDef queue_keys[];
 extern const CfgKeyDef cross_keys[];
 extern const CfgKeyDef stun_keys[];
 extern const CfgKeyDef nat_keys[];
 extern const CfgKeyDef cgn_keys[];
 extern const CfgKeyDef router_keys[];
+extern const CfgKeyDef media_keys[];
+extern const CfgKeyDef tls_keys[];
 
 void
 models_register_keys(void)
@@ -18,11 +21,14 @@ models_register_keys(void)
     return;
   /* One line per model table. */
   cfg_register(topology_keys);
+  cfg_register(sip_txn_keys);
   cfg_register(queue_keys);
   cfg_register(cross_keys);
   cfg_register(stun_keys);
   cfg_register(nat_keys);
   cfg_register(cgn_keys);
   cfg_register(router_keys);
+  cfg_register(media_keys);
+  cfg_register(tls_keys);
   g_once_init_leave(&once, 1);
 }

@@ -90,7 +90,10 @@ enum {
   SIM_STREAM_QUEUE = 2000,   /* + router index */
   SIM_STREAM_CROSS = 3000,   /* + flow index */
   SIM_STREAM_STUN = 4000,    /* + client index */
+  SIM_STREAM_TLS = 6000,     /* + connection or listener index (models/tls) */
   SIM_STREAM_MODEL = 10000,  /* first id for later models */
+  SIM_STREAM_MEDIA = 11000,  /* + stream index: RTP SSRC/seq/timestamp, RTCP timing (models/media) */
+  SIM_STREAM_MEDIA_KEYS = 12000, /* + stream index: SRTP master keys for SDES (models/media) */
 };
 
 /* ---- Nodes, devices, links -------------------------------------------------------------------- */

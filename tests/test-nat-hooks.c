@@ -79,6 +79,64 @@ test_expectations(void)
   nat_free(nat);
 }
 
+/* RFC 4787 REQ-3 (no port overloading): an expectation on an explicit public port that a mapping
+ * of another internal endpoint holds is refused; it used to be accepted, and the flow it admitted
+ * put a second internal endpoint on that port (found by fuzz/fuzz-nat). */
+static void
+test_expect_explicit_port_of_other_endpoint(void)
+{
+  tu_world(1);
+  Nat *nat = NAT_WITH("nat.mapping=eim", "nat.filtering=apdf");
+  g_assert_cmpuint(out_udp(nat, 0, PHONE, 5060, PBX, 5060), ==, 5060);
+  NatExpectParams ep = { .proto = NET_PROTO_UDP, .remote = { 0, 0 }, .ext_port = 5060,
+                         .target = { PHONE, 16384 }, .lifetime = SIM_S(60), .tag = "test" };
+  g_autoptr(GError) error = NULL;
+  g_assert_null(nat_expect_add(nat, &ep, SIM_S(1), &error));
+  g_assert_error(error, SIM_ERROR, SIM_ERROR_RESOURCE);
+  g_clear_error(&error);
+  /* Nothing opened: a packet from elsewhere to 5060 is still filtered. */
+  g_assert_false(in_udp(nat, SIM_S(2), MEDIA, 30000, 5060, NULL));
+  g_assert_cmpuint(nat_mapping_count(nat), ==, 1);
+  /* The endpoint that holds the port may have an expectation on it (a SIP ALG's inbound call). */
+  ep.target = (SimAddr){ PHONE, 5060 };
+  g_assert_nonnull(nat_expect_add(nat, &ep, SIM_S(3), &error));
+  SimAddr to = { 0 };
+  g_assert_true(in_udp(nat, SIM_S(4), MEDIA, 30000, 5060, &to));
+  g_assert_cmpuint(to.port, ==, 5060);
+  g_assert_cmpuint(nat_mapping_count(nat), ==, 1);
+  nat_free(nat);
+}
+
+/* A flow has one binding.  An expectation for an endpoint that already talks to the remote, on
+ * another public port (a re-INVITE's media), must not make a second binding of the same flow:
+ * it used to, the index of the flow then named the new one, and the old one's expiry removed it,
+ * so the phone's next packet got yet another binding and port.  Linux drops such a packet (the
+ * expected conntrack clashes with the existing one at confirmation). */
+static void
+test_expect_does_not_duplicate_flow(void)
+{
+  tu_world(1);
+  Nat *nat = NAT_WITH("nat.mapping=eim", "nat.filtering=apdf", "nat.udp_timeout_s=60");
+  guint16 x = out_udp(nat, 0, PHONE, 16384, MEDIA, 40000);
+  g_assert_true(in_udp(nat, 0, MEDIA, 40000, x, NULL));
+  NatExpectParams ep = { .proto = NET_PROTO_UDP, .remote = { MEDIA, 0 },
+                         .target = { PHONE, 16384 }, .lifetime = SIM_S(60), .tag = "rtp" };
+  g_autoptr(GError) error = NULL;
+  NatExpect *e = nat_expect_add(nat, &ep, SIM_S(1), &error);
+  g_assert_nonnull(e);
+  guint16 y = nat_expect_ext_port(e);
+  g_assert_cmpuint(y, !=, x);
+  g_assert_false(in_udp(nat, SIM_S(2), MEDIA, 40000, y, NULL));
+  g_assert_cmpuint(nat_binding_count(nat), ==, 1);
+  /* Another source port of the media server is a new flow: admitted. */
+  g_assert_true(in_udp(nat, SIM_S(3), MEDIA, 40002, y, NULL));
+  g_assert_cmpuint(nat_binding_count(nat), ==, 2);
+  /* The phone's flow keeps its port for as long as it is refreshed. */
+  for (int t = 10; t <= 200; t += 10)
+    g_assert_cmpuint(out_udp(nat, SIM_S(t), PHONE, 16384, MEDIA, 40000), ==, x);
+  nat_free(nat);
+}
+
 /* ---- The ALG hook -------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -147,6 +205,36 @@ test_alg_udp_rewrite(void)
   /* Its per-binding state is destroyed with the binding. */
   nat_expire(nat, SIM_S(1000));
   g_assert_cmpuint(alg.destroyed, ==, 1);
+  nat_free(nat);
+}
+
+/* RFC 768: the UDP length, not the IP length, ends the datagram; bytes after it are padding.  A
+ * rewrite used to set the UDP length from the IP length, turning the padding into payload. */
+static void
+test_alg_udp_rewrite_keeps_padding(void)
+{
+  tu_world(1);
+  Nat *nat = NAT_WITH("nat.mapping=eim");
+  TestAlg alg = { .find = "192.168.1.50", .repl = "203.0.113.2" };
+  nat_set_alg_hook(nat, test_alg_hook, &alg);
+  NetBuf *p = udp(PHONE, 5060, PBX, 5060, "c=IN IP4 192.168.1.50\r\n");
+  /* Four bytes of IP padding after the UDP datagram. */
+  memcpy(p->data + p->len, "PADD", 4);
+  p->len += 4;
+  ipv4_set_total_len(p->data, (guint16)p->len);
+  g_assert_true(ipv4_checksums_ok(p->data, p->len));
+  NatVerdict v;
+  g_assert_cmpint(nat_outbound(nat, p, 0, &v), ==, NAT_PASS);
+  g_assert_true(ipv4_checksums_ok(p->data, p->len));
+  Ipv4Info ip;
+  UdpInfo u;
+  g_assert_cmpint(ipv4_parse(p->data, p->len, 0, &ip), ==, 1);
+  g_assert_cmpint(udp_parse(p->data, p->len, &ip, &u), ==, 1);
+  g_assert_cmpmem(p->data + u.payload_off, u.payload_len, "c=IN IP4 203.0.113.2\r\n", 22);
+  g_assert_cmpuint(u.length, ==, 8 + 22);
+  g_assert_cmpuint(ip.total_len, ==, 20 + 8 + 22 + 4);
+  g_assert_cmpmem(p->data + ip.total_len - 4, 4, "PADD", 4);
+  netbuf_free(p);
   nat_free(nat);
 }
 
@@ -393,7 +481,11 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   g_test_add_func("/nat/expect/source-lifetime-single-use-owner", test_expectations);
+  g_test_add_func("/nat/expect/explicit-port-of-other-endpoint-refused",
+                  test_expect_explicit_port_of_other_endpoint);
+  g_test_add_func("/nat/expect/never-duplicates-a-flow", test_expect_does_not_duplicate_flow);
   g_test_add_func("/nat/alg/udp-rewrite-changes-length", test_alg_udp_rewrite);
+  g_test_add_func("/nat/alg/udp-rewrite-keeps-ip-padding", test_alg_udp_rewrite_keeps_padding);
   g_test_add_func("/nat/alg/tcp-seqadj-both-directions", test_alg_tcp_seqadj);
   g_test_add_func("/nat/alg/binding-timer-never-outlives-binding", test_binding_timers);
   g_test_add_func("/nat/fragments/per-fragment-translation", test_per_fragment);

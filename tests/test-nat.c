@@ -58,6 +58,26 @@ test_mapping_filtering_table(void)
   }
 }
 
+/* With address-and-port-dependent mapping and endpoint-independent filtering, a remote that the
+ * internal endpoint already reaches through one mapping may send to the port of another of its
+ * mappings.  Admitting it used to make a second binding of the same flow, which took over the
+ * flow's outbound packets (they changed public port mid-flow); the flow keeps its own mapping. */
+static void
+test_apdm_eif_one_binding_per_flow(void)
+{
+  tu_world(1);
+  Nat *nat = NAT_WITH("nat.mapping=apdm", "nat.filtering=eif");
+  guint16 p1 = out_udp(nat, 0, PHONE, 5060, PBX, 5060);
+  guint16 p2 = out_udp(nat, 0, PHONE, 5060, STUN, 3478);
+  g_assert_cmpuint(p1, !=, p2);
+  g_assert_false(in_udp(nat, SIM_S(1), PBX, 5060, p2, NULL));
+  g_assert_cmpuint(nat_stats(nat)->dropped[NAT_DROP_FILTERED], ==, 1);
+  g_assert_cmpuint(nat_binding_count(nat), ==, 2);
+  g_assert_cmpuint(out_udp(nat, SIM_S(2), PHONE, 5060, PBX, 5060), ==, p1);
+  g_assert_true(in_udp(nat, SIM_S(3), PBX, 5070, p2, NULL)); /* another flow: EIF admits it */
+  nat_free(nat);
+}
+
 /* ---- Port allocation ----------------------------------------------------------------------------- */
 
 typedef struct {
@@ -298,6 +318,24 @@ test_tcp_states(void)
   run_tcp_steps("loose", loose, G_N_ELEMENTS(loose));
 }
 
+/* RFC 5382 REQ-2: a simultaneous open (the SYNs cross) must reach ESTABLISHED and its idle
+ * timeout, even when only the remote side sends data afterwards.  It used to stay in SYN_SENT
+ * and expire after the transitory 240 s. */
+static void
+test_tcp_simultaneous_open(void)
+{
+  tu_world(1);
+  const TcpStep simultaneous[] = {
+    { TRUE, TCP_SYN, "SYN_SENT", 240 },
+    { FALSE, TCP_SYN, "SYN_RECV", 240 }, /* the remote's SYN crosses ours */
+    { TRUE, TCP_SYN | TCP_ACK, "SYN_RECV", 240 },
+    { FALSE, TCP_SYN | TCP_ACK, "SYN_RECV", 240 },
+    { FALSE, TCP_ACK | TCP_PSH, "ESTABLISHED", 7440 },
+    { TRUE, TCP_ACK, "ESTABLISHED", 7440 },
+  };
+  run_tcp_steps("simultaneous-open", simultaneous, G_N_ELEMENTS(simultaneous));
+}
+
 static void
 test_tcp_inbound_needs_syn(void)
 {
@@ -483,6 +521,7 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   g_test_add_func("/nat/rfc4787/mapping-x-filtering", test_mapping_filtering_table);
+  g_test_add_func("/nat/rfc4787/apdm-eif-one-binding-per-flow", test_apdm_eif_one_binding_per_flow);
   g_test_add_func("/nat/port-alloc/preserve-parity-sequential", test_port_alloc);
   g_test_add_func("/nat/port-alloc/random-from-stream-and-exhaustion", test_port_alloc_random);
   g_test_add_func("/nat/udp/unreplied-30s-vs-established-120s", test_udp_unreplied_vs_established);
@@ -491,6 +530,7 @@ main(int argc, char **argv)
   g_test_add_func("/nat/trace/expiry-time-is-exact", test_expiry_trace_exact);
   g_test_add_func("/nat/tcp/states-and-rfc5382-timeouts", test_tcp_states);
   g_test_add_func("/nat/tcp/inbound-opens-only-with-syn", test_tcp_inbound_needs_syn);
+  g_test_add_func("/nat/tcp/simultaneous-open-reaches-established", test_tcp_simultaneous_open);
   g_test_add_func("/nat/icmp/echo-id-translated", test_icmp_echo);
   g_test_add_func("/nat/icmp/error-quote-translated", test_icmp_error_translated);
   g_test_add_func("/nat/hairpin/on-off-and-filtering", test_hairpin);

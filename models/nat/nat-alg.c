@@ -107,12 +107,14 @@ nat_alg_mangle(NatAlgPacket *p, gsize off, gsize del, const guint8 *rep, gsize r
   gssize delta = (gssize)rep_len - (gssize)del;
   if ((gssize)p->ip.total_len + delta > IPV4_MAX_LEN)
     return FALSE;
+  gsize udp_len = UDP_HDR_LEN + p->payload_len; /* UDP: the length field before the change */
   netbuf_splice(p->pkt, p->payload_off + off, del, rep, rep_len);
   guint8 *d = p->pkt->data;
   guint16 total = (guint16)((gssize)p->ip.total_len + delta);
   ipv4_set_total_len(d, total);
+  /* The UDP length changes by delta too; IP padding after the datagram stays padding. */
   if (p->proto == NET_PROTO_UDP)
-    net_put16(d + p->l4_off + 4, (guint16)(total - p->ip.hdr_len));
+    net_put16(d + p->l4_off + 4, (guint16)((gssize)udp_len + delta));
   l4_fix_checksum(d, p->pkt->len);
   if (p->proto == NET_PROTO_TCP)
     seqadj_record(p->nat, p->binding, p->dir, p->tcp_seq, (gint32)delta);

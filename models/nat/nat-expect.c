@@ -41,6 +41,16 @@ nat_expect_add(Nat *nat, const NatExpectParams *params, SimTime now, GError **er
                   net_proto_name(params->proto), params->target.port);
       return NULL;
     }
+  } else {
+    /* RFC 4787 REQ-3 forbids port overloading: a port mapped to another internal endpoint
+     * cannot also lead to this target. */
+    NatMap *m = g_hash_table_lookup(nat->map_by_port, nat_port_key(params->proto, port));
+    if (m && (m->internal.addr != params->target.addr || m->internal.port != params->target.port)) {
+      g_set_error(error, SIM_ERROR, SIM_ERROR_RESOURCE,
+                  "external %s port %u is mapped to another internal endpoint",
+                  net_proto_name(params->proto), port);
+      return NULL;
+    }
   }
   NatExpect *e = g_new0(NatExpect, 1);
   e->id = ++nat->next_id;
@@ -149,6 +159,14 @@ NatBinding *
 nat_expect_admit(Nat *nat, NatExpect *e, SimAddr remote, SimTime now, NatDropReason *reason)
 {
   guint64 eid = e->id;
+  /* One binding per flow: if the target already talks to this remote through another public
+   * port, a second binding would take over its outbound packets.  Linux drops the packet (the
+   * expected conntrack clashes with the existing one in nf_conntrack_confirm). */
+  NatKey flow = nat_key(e->p.proto, e->p.target.addr, e->p.target.port, remote.addr, remote.port);
+  if (g_hash_table_contains(nat->by_int, &flow)) {
+    *reason = NAT_DROP_NO_BINDING;
+    return NULL;
+  }
   if (!nat_make_room(nat, now)) {
     *reason = NAT_DROP_TABLE_FULL;
     return NULL;

@@ -70,6 +70,10 @@ tcp_track(NatBinding *b, NatDir dir, guint8 flags)
       b->initiator = dir;
       b->fin[0] = b->fin[1] = FALSE;
       b->replied = FALSE;
+    } else if (b->tcp == NAT_TCP_SYN_SENT && dir != b->initiator) {
+      /* Simultaneous open: the SYNs crossed (RFC 9293 §3.5, Figure 8; RFC 5382 REQ-2 requires
+       * it; Linux's SYN_SENT2).  The next ACK from either side completes it. */
+      b->tcp = NAT_TCP_SYN_RECV;
     }
     return;
   }
@@ -80,7 +84,10 @@ tcp_track(NatBinding *b, NatDir dir, guint8 flags)
   }
   if (b->tcp == NAT_TCP_NONE)
     b->tcp = NAT_TCP_ESTABLISHED; /* loose pick-up of a connection seen mid-stream */
-  if (b->tcp == NAT_TCP_SYN_RECV && dir == b->initiator && (flags & TCP_ACK))
+  /* The handshake's last ACK; after a simultaneous open both sides send one, and either side
+   * may be first, so the direction is not checked (a responder never sends a bare ACK in a
+   * normal open before the initiator's). */
+  if (b->tcp == NAT_TCP_SYN_RECV && (flags & TCP_ACK))
     b->tcp = NAT_TCP_ESTABLISHED;
   if (b->tcp == NAT_TCP_CLOSED)
     return;

@@ -297,7 +297,11 @@ inbound(Nat *nat, NetBuf *pkt, SimTime now, NatVerdict *v, gboolean hairpin)
     } else {
       gpointer pk = nat_port_key(f.proto, f.dport);
       NatMap *m = g_hash_table_lookup(nat->map_by_port, pk);
-      if (m && !nat_filter_admits(nat, m, rem))
+      /* One binding per flow: with address(-and-port)-dependent mapping the internal endpoint
+       * may already reach this remote through another mapping, whose port it should use. */
+      NatKey flow = m ? nat_key(f.proto, m->internal.addr, m->internal.port, rem.addr, rem.port)
+                      : k;
+      if (m && (!nat_filter_admits(nat, m, rem) || g_hash_table_contains(nat->by_int, &flow)))
         why = NAT_DROP_FILTERED;
       else if (m && may_open && !nat_make_room(nat, now))
         why = NAT_DROP_TABLE_FULL;
