@@ -490,7 +490,7 @@ router_new(const Config *cfg, const RouterSetup *setup, GError **error)
     router_free(r);
     return NULL;
   }
-  r->nat = nat_new(group, 0, &np, sim_rand_new(SIM_STREAM_NAT + setup->index));
+  r->nat = nat_new(setup->name, 0, &np, sim_rand_new(SIM_STREAM_NAT + setup->index)); /* traces as "home" */
   r->reasm = reasm_new((guint)cfg_int(cfg, "router.reasm_max_datagrams"),
                        SIM_S(cfg_int(cfg, "router.reasm_timeout_s")), REASM_OVERLAP_DISCARD);
   reasm_set_expired_cb(r->reasm, on_reasm_expired, r);

@@ -118,13 +118,28 @@ conn_died(Conn *c, const char *reason)
   }
 }
 
+/* One trace row per message sent or received, machine-readable so that the ladder diagram
+ * (models/call/ladder.c) can pair a message as sent with the same message as received:
+ *   <name> send|recv <NET> <local ip:port> <remote ip:port> len=<n> h=<sha256/8> cid=<Call-ID>
+ *   cseq=<num>/<method> | <start line>
+ * The hash of the whole message shows whether a middlebox changed it on the way. */
 static void
 trace_msg(SipTl *tl, const char *dir, const SipFlow *flow, const SipMsg *msg)
 {
-  char a[16];
+  char la[16], ra[16];
   g_autofree char *first = sip_span_dup(msg->buf, msg->start_line);
-  sim_trace("sip", "%s %s %s %s:%u %s", tl->name, dir, sip_net_name(flow->net), sim_addr_format(flow->remote.addr, a),
-            flow->remote.port, first);
+  g_autofree char *hash = g_compute_checksum_for_data(G_CHECKSUM_SHA256, msg->buf, msg->msg_len);
+  SipSpan cid = {0, 0}, mspan = {0, 0};
+  guint32 cseq = 0;
+  SipMethod m;
+  sip_msg_call_id(msg, &cid);
+  sip_msg_cseq(msg, &cseq, &m, &mspan);
+  g_autofree char *cid_s = cid.len ? sip_span_dup(msg->buf, cid) : g_strdup("-");
+  g_autofree char *meth = mspan.len ? sip_span_dup(msg->buf, mspan) : g_strdup("-");
+  g_strdelimit(cid_s, " \t|", '_');
+  sim_trace("sip", "%s %s %s %s:%u %s:%u len=%" G_GSIZE_FORMAT " h=%.8s cid=%s cseq=%u/%s | %s", tl->name, dir,
+            sip_net_name(flow->net), sim_addr_format(flow->local.addr, la), flow->local.port,
+            sim_addr_format(flow->remote.addr, ra), flow->remote.port, msg->msg_len, hash, cid_s, cseq, meth, first);
 }
 
 /* Hand one framed message up. */
@@ -316,6 +331,8 @@ tls_accepted(void *ctx, TlsServer *srv, TlsConn *t, SimAddr peer)
   Conn *c = conn_add(tl, SIP_NET_TLS, peer, FALSE);
   c->tls = t;
   tls_conn_set_ops(t, &tls_ops, c);
+  if (tl->p.tos)
+    tls_conn_set_tos(t, tl->p.tos);
   tl->stats.conns_accepted++;
 }
 
@@ -429,10 +446,12 @@ open_conn(SipTl *tl, const SipFlow *flow)
   if (flow->net == SIP_NET_TCP) {
     c->tcp = tcp_stream_connect(tl->host, local, flow->remote, &tcp_ops, c, &error);
     if (c->tcp && tl->p.tos)
-      sim_sock_set_tos(tcp_stream_sock(c->tcp), tl->p.tos);
+      tcp_stream_set_tos(c->tcp, tl->p.tos);
   } else {
     TlsParams tp = tl->p.tls;
     c->tls = tls_client_new(tl->host, local, flow->remote, &tp, &tls_ops, c, &error);
+    if (c->tls && tl->p.tos)
+      tls_conn_set_tos(c->tls, tl->p.tos);
   }
   if (!c->tcp && !c->tls) {
     sim_trace("sip", "%s connect-failed %s %s", tl->name, sip_net_name(flow->net), error ? error->message : "");
