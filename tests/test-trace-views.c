@@ -1,11 +1,13 @@
-/* test-ladder.c — the SIP ladder diagram built from a real run's trace: a request and its answer
+/* test-trace-views.c — what a run's trace becomes for people.  The SIP ladder diagram built from a real run's trace: a request and its answer
  * through the home NAT (addresses translated), a message an ALG hook rewrote on the way (flagged
  * as changed), and an inbound request the NAT dropped for want of a binding (lost, with the NAT's
- * reason); text and SVG both carry it. */
+ * reason); text and SVG both carry it.  The NAT timeline of the same run: the phone's binding
+ * created, refreshed and expiring at exactly last refresh + timeout, and the drop. */
 #include <stdio.h>
 #include <string.h>
 
 #include "call/ladder.h"
+#include "call/timeline.h"
 #include "nat/nat.h"
 #include "sip/sip-txn.h"
 #include "test-util.h"
@@ -89,8 +91,9 @@ send_inbound(void *data)
   sip_txn_client(p->pbx, req, &to_home, NULL, NULL);
 }
 
-static void
-test_ladder_through_nat(void)
+/* The run both views are built from; returns its trace (caller frees). */
+static char *
+traced_run(gsize *size_out)
 {
   g_autoptr(GError) error = NULL;
   char *buf = NULL;
@@ -98,7 +101,7 @@ test_ladder_through_nat(void)
   FILE *mem = open_memstream(&buf, &size);
   tu_world(3);
   sim_trace_set_file(mem);
-  g_autoptr(Config) cfg = tu_config("nat.port_alloc=preserve", NULL);
+  g_autoptr(Config) cfg = tu_config("nat.port_alloc=preserve", "nat.udp_timeout_s=30", "nat.trace_refresh=true", NULL);
   Topology *topo = topology_build(cfg, &error);
   g_assert_no_error(error);
   Pair p = {
@@ -112,14 +115,23 @@ test_ladder_through_nat(void)
   nat_set_alg_hook(router_nat(topo->home), rewrite_user_agent, NULL);
   sim_schedule(SIM_MS(100), send_second, &p);
   sim_schedule(SIM_S(1), send_inbound, &p);
-  sim_run(SIM_S(3));
+  sim_run(SIM_S(100));
   sip_stack_free(p.phone);
   sip_stack_free(p.pbx);
   topology_free(topo);
   sim_trace_set_file(NULL);
   sim_reset();
   fclose(mem);
+  *size_out = size;
+  return buf;
+}
 
+static void
+test_ladder_through_nat(void)
+{
+  g_autoptr(GError) error = NULL;
+  gsize size = 0;
+  char *buf = traced_run(&size);
   g_autoptr(Ladder) l = ladder_from_trace(buf, size);
   g_assert_cmpuint(l->columns->len, ==, 3);
   g_assert_cmpstr(l->columns->pdata[0], ==, "phone0");
@@ -170,6 +182,42 @@ test_ladder_through_nat(void)
 }
 
 static void
+test_timeline(void)
+{
+  gsize size = 0;
+  char *buf = traced_run(&size);
+  g_autoptr(Timeline) tl = timeline_from_trace(buf, size);
+  free(buf);
+  const TimelineItem *phone = NULL;
+  for (guint i = 0; i < tl->items->len; i++) {
+    const TimelineItem *it = tl->items->pdata[i];
+    g_test_message("%s #%" G_GUINT64_FORMAT " %s %.3f..%.3f %s (%u refreshes)", it->nat, it->id, it->flow,
+                   it->created / 1e9, it->ended / 1e9, it->how, it->refreshes->len);
+    if (g_str_has_prefix(it->flow, "udp 192.168.1.50:5060 -> 203.0.113.2:5060"))
+      phone = it;
+  }
+  g_assert_nonnull(phone);
+  g_assert_cmpstr(phone->nat, ==, "home");
+  g_assert_cmpint(phone->created, >, 0);
+  g_assert_cmpuint(phone->refreshes->len, >=, 3); /* the 200, the second OPTIONS and its 200 */
+  g_assert_cmpstr(phone->how, ==, "expired");
+  /* Replied binding, 30 s after the last packet (nat.udp_timeout_s, refresh both ways). */
+  gint64 last = g_array_index(phone->refreshes, gint64, phone->refreshes->len - 1);
+  g_assert_cmpint(phone->ended, ==, last + G_GINT64_CONSTANT(30000000000));
+  g_assert_cmpuint(tl->drops->len, >=, 2);
+  g_autofree char *text = timeline_to_text(tl);
+  g_test_message("\n%s", text);
+  g_assert_nonnull(strstr(text, "no-binding udp 203.0.113.10:5060 -> 203.0.113.2:5070"));
+  g_autofree char *svg = timeline_to_svg(tl);
+  if (g_getenv("ALGSIM_KEEP_TIMELINE"))
+    g_file_set_contents(g_getenv("ALGSIM_KEEP_TIMELINE"), svg, -1, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMarkupParseContext) ctx = g_markup_parse_context_new(&(GMarkupParser){0}, 0, NULL, NULL);
+  g_assert_true(g_markup_parse_context_parse(ctx, svg, -1, &error));
+  g_assert_true(g_markup_parse_context_end_parse(ctx, &error));
+}
+
+static void
 test_ladder_ignores_garbage(void)
 {
   static const char junk[] = "12 sip phone0 send UDP\n"
@@ -178,6 +226,10 @@ test_ladder_ignores_garbage(void)
                              "\n14";
   g_autoptr(Ladder) l = ladder_from_trace(junk, sizeof junk - 1);
   g_assert_cmpuint(l->msgs->len, ==, 0);
+  g_autoptr(Timeline) tl = timeline_from_trace(junk, sizeof junk - 1);
+  g_assert_cmpuint(tl->items->len, ==, 0);
+  g_autofree char *tt = timeline_to_text(tl);
+  g_autofree char *ts = timeline_to_svg(tl);
   g_autofree char *text = ladder_to_text(l);
   g_autofree char *svg = ladder_to_svg(l);
   g_assert_nonnull(text);
@@ -189,6 +241,7 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   g_test_add_func("/ladder/through-nat-translated-changed-and-lost", test_ladder_through_nat);
-  g_test_add_func("/ladder/ignores-what-it-does-not-know", test_ladder_ignores_garbage);
+  g_test_add_func("/timeline/binding-created-refreshed-expired-and-drops", test_timeline);
+  g_test_add_func("/trace-views/ignore-what-they-do-not-know", test_ladder_ignores_garbage);
   return g_test_run();
 }
