@@ -1,0 +1,165 @@
+/* outcome.c — the per-call outcome record: audio classification and table/JSON output. */
+#include "outcome.h"
+
+#include <json-glib/json-glib.h>
+
+const char *
+audio_class_name(AudioClass c)
+{
+  static const char *const names[] = {"two-way", "one-way-out", "one-way-in", "none", "not-set-up"};
+  return c <= AUDIO_NOT_SET_UP ? names[c] : "?";
+}
+
+/* design.md §3: a direction is heard when it received at least `threshold` of what was sent. */
+static gboolean
+heard(guint64 sent, guint64 recv, double threshold)
+{
+  return sent > 0 && (double)recv >= threshold * (double)sent;
+}
+
+AudioClass
+audio_classify(guint64 out_sent, guint64 out_recv, guint64 in_sent, guint64 in_recv, double threshold)
+{
+  gboolean out = heard(out_sent, out_recv, threshold), in = heard(in_sent, in_recv, threshold);
+  if (out && in)
+    return AUDIO_TWO_WAY;
+  if (out)
+    return AUDIO_ONE_WAY_OUT;
+  if (in)
+    return AUDIO_ONE_WAY_IN;
+  return AUDIO_NONE;
+}
+
+CallOutcome *
+call_outcome_new(guint index, const char *direction)
+{
+  CallOutcome *o = g_new0(CallOutcome, 1);
+  o->index = index;
+  o->direction = g_strdup(direction);
+  o->reg_time_s = o->setup_time_s = o->drop_time_s = -1;
+  o->audio = AUDIO_NOT_SET_UP;
+  o->cause = g_strdup("ok");
+  return o;
+}
+
+void
+call_outcome_free(CallOutcome *o)
+{
+  if (!o)
+    return;
+  g_free(o->direction);
+  g_free(o->setup_timer);
+  g_free(o->end_cause);
+  g_free(o->cause);
+  g_free(o->explanation);
+  g_free(o);
+}
+
+static char *
+fmt_time(double s)
+{
+  return s < 0 ? g_strdup("-") : g_strdup_printf("%.3f", s);
+}
+
+char *
+call_outcomes_table(GPtrArray *outcomes)
+{
+  GString *s = g_string_new(NULL);
+  g_string_append_printf(s, "%-4s %-9s %-9s %-9s %-7s %-12s %-13s %-13s %-9s %-22s %-5s %-5s %s\n", "call", "dir",
+                         "reg (s)", "setup", "status", "audio", "out rtp", "in rtp", "drop (s)", "end", "MOSo",
+                         "MOSi", "cause");
+  for (guint i = 0; i < outcomes->len; i++) {
+    const CallOutcome *o = outcomes->pdata[i];
+    g_autofree char *reg = o->registered ? fmt_time(o->reg_time_s) : g_strdup("no");
+    g_autofree char *setup = o->connected ? fmt_time(o->setup_time_s) : g_strdup(o->setup_timer ? o->setup_timer : "failed");
+    g_autofree char *status = o->final_status ? g_strdup_printf("%u", o->final_status) : g_strdup("-");
+    g_autofree char *out = g_strdup_printf("%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, o->out_recv, o->out_sent);
+    g_autofree char *in = g_strdup_printf("%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, o->in_recv, o->in_sent);
+    g_autofree char *drop = fmt_time(o->drop_time_s);
+    g_string_append_printf(s, "%-4u %-9s %-9s %-9s %-7s %-12s %-13s %-13s %-9s %-22s %-5.2f %-5.2f %s\n", o->index,
+                           o->direction, reg, setup, status, audio_class_name(o->audio), out, in, drop,
+                           o->end_cause ? o->end_cause : "-", o->mos_out, o->mos_in, o->cause);
+  }
+  gboolean any = FALSE;
+  for (guint i = 0; i < outcomes->len; i++) {
+    const CallOutcome *o = outcomes->pdata[i];
+    if (o->explanation) {
+      if (!any)
+        g_string_append(s, "\n");
+      any = TRUE;
+      g_string_append_printf(s, "call %u: %s\n", o->index, o->explanation);
+    }
+  }
+  return g_string_free(s, FALSE);
+}
+
+static void
+add_opt_time(JsonBuilder *b, const char *name, double v)
+{
+  json_builder_set_member_name(b, name);
+  if (v < 0)
+    json_builder_add_null_value(b);
+  else
+    json_builder_add_double_value(b, v);
+}
+
+static void
+add_opt_str(JsonBuilder *b, const char *name, const char *v)
+{
+  json_builder_set_member_name(b, name);
+  if (v)
+    json_builder_add_string_value(b, v);
+  else
+    json_builder_add_null_value(b);
+}
+
+static void
+add_int(JsonBuilder *b, const char *name, gint64 v)
+{
+  json_builder_set_member_name(b, name);
+  json_builder_add_int_value(b, v);
+}
+
+char *
+call_outcomes_json(GPtrArray *outcomes)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_array(b);
+  for (guint i = 0; i < outcomes->len; i++) {
+    const CallOutcome *o = outcomes->pdata[i];
+    json_builder_begin_object(b);
+    add_int(b, "call", o->index);
+    add_opt_str(b, "direction", o->direction);
+    json_builder_set_member_name(b, "registered");
+    json_builder_add_boolean_value(b, o->registered);
+    add_int(b, "reg_status", o->reg_status);
+    add_opt_time(b, "reg_time_s", o->reg_time_s);
+    json_builder_set_member_name(b, "connected");
+    json_builder_add_boolean_value(b, o->connected);
+    add_int(b, "final_status", o->final_status);
+    add_opt_str(b, "setup_timer", o->setup_timer);
+    add_opt_time(b, "setup_time_s", o->setup_time_s);
+    add_int(b, "rtp_out_sent", (gint64)o->out_sent);
+    add_int(b, "rtp_out_received", (gint64)o->out_recv);
+    add_int(b, "rtp_in_sent", (gint64)o->in_sent);
+    add_int(b, "rtp_in_received", (gint64)o->in_recv);
+    add_opt_str(b, "audio", audio_class_name(o->audio));
+    json_builder_set_member_name(b, "dropped");
+    json_builder_add_boolean_value(b, o->dropped);
+    add_opt_time(b, "drop_time_s", o->drop_time_s);
+    add_opt_str(b, "end_cause", o->end_cause);
+    json_builder_set_member_name(b, "mos_out");
+    json_builder_add_double_value(b, o->mos_out);
+    json_builder_set_member_name(b, "mos_in");
+    json_builder_add_double_value(b, o->mos_in);
+    add_opt_str(b, "cause", o->cause);
+    add_opt_str(b, "explanation", o->explanation);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  json_generator_set_root(gen, root);
+  json_generator_set_pretty(gen, TRUE);
+  return json_generator_to_data(gen, NULL);
+}
