@@ -547,7 +547,9 @@ server_request(SipStack *s, const SipMsg *req, const SipFlow *flow)
         return;
       /* An ACK for a 2xx that reused the INVITE's branch: the TU's business. */
     } else {
-      if (t->state != TX_TRYING) /* a retransmitted request: repeat the last response */
+      /* A retransmitted request: repeat the last response (§17.2.1, §17.2.2), except in Trying
+       * (nothing sent yet) and Accepted, where the UAS core retransmits the 2xx (RFC 6026 §7.1). */
+      if (t->state == TX_PROCEEDING || t->state == TX_COMPLETED)
         server_resend(t);
       return;
     }
