@@ -4,6 +4,9 @@
 
 extern const CfgKeyDef topology_keys[];
 extern const CfgKeyDef sip_txn_keys[];
+extern const CfgKeyDef sip_session_keys[];
+extern const CfgKeyDef sip_reg_keys[];
+extern const CfgKeyDef registrar_keys[];
 extern const CfgKeyDef queue_keys[];
 extern const CfgKeyDef cross_keys[];
 extern const CfgKeyDef stun_keys[];
@@ -22,6 +25,9 @@ models_register_keys(void)
   /* One line per model table. */
   cfg_register(topology_keys);
   cfg_register(sip_txn_keys);
+  cfg_register(sip_session_keys);
+  cfg_register(sip_reg_keys);
+  cfg_register(registrar_keys);
   cfg_register(queue_keys);
   cfg_register(cross_keys);
   cfg_register(stun_keys);

@@ -94,6 +94,8 @@ enum {
   SIM_STREAM_MODEL = 10000,  /* first id for later models */
   SIM_STREAM_MEDIA = 11000,  /* + stream index: RTP SSRC/seq/timestamp, RTCP timing (models/media) */
   SIM_STREAM_MEDIA_KEYS = 12000, /* + stream index: SRTP master keys for SDES (models/media) */
+  SIM_STREAM_SIP = 13000,    /* + SIP element index: branches, tags, Call-IDs (models/sip) */
+  SIM_STREAM_REGISTRAR = 14000, /* + registrar index: nonces (models/sip/registrar.c) */
 };
 
 /* ---- Nodes, devices, links -------------------------------------------------------------------- */

@@ -107,33 +107,69 @@ test_expect_explicit_port_of_other_endpoint(void)
   nat_free(nat);
 }
 
-/* A flow has one binding.  An expectation for an endpoint that already talks to the remote, on
- * another public port (a re-INVITE's media), must not make a second binding of the same flow:
- * it used to, the index of the flow then named the new one, and the old one's expiry removed it,
- * so the phone's next packet got yet another binding and port.  Linux drops such a packet (the
- * expected conntrack clashes with the existing one at confirmation). */
+/* A flow has one binding.  With address-and-port-dependent mapping an expectation for an
+ * endpoint that already talks to the remote gets another public port; a packet of that same flow
+ * arriving there must not make a second binding of it: it used to, the index of the flow then
+ * named the new one (the phone's packets changed public port) and the old one's expiry removed
+ * it.  Linux drops such a packet (the expected conntrack clashes with the existing one at
+ * confirmation).  Under EIM the expectation simply reuses the endpoint's mapping (REQ-1). */
 static void
 test_expect_does_not_duplicate_flow(void)
 {
   tu_world(1);
-  Nat *nat = NAT_WITH("nat.mapping=eim", "nat.filtering=apdf", "nat.udp_timeout_s=60");
-  guint16 x = out_udp(nat, 0, PHONE, 16384, MEDIA, 40000);
-  g_assert_true(in_udp(nat, 0, MEDIA, 40000, x, NULL));
+  for (guint i = 0; i < 2; i++) {
+    gboolean eim = i == 0;
+    Nat *nat = NAT_WITH(eim ? "nat.mapping=eim" : "nat.mapping=apdm", "nat.filtering=apdf",
+                        "nat.udp_timeout_s=60");
+    guint16 x = out_udp(nat, 0, PHONE, 16384, MEDIA, 40000);
+    g_assert_true(in_udp(nat, 0, MEDIA, 40000, x, NULL));
+    NatExpectParams ep = { .proto = NET_PROTO_UDP, .remote = { MEDIA, 0 },
+                           .target = { PHONE, 16384 }, .lifetime = SIM_S(60), .tag = "rtp" };
+    g_autoptr(GError) error = NULL;
+    NatExpect *e = nat_expect_add(nat, &ep, SIM_S(1), &error);
+    g_assert_nonnull(e);
+    guint16 y = nat_expect_ext_port(e);
+    if (eim) {
+      g_assert_cmpuint(y, ==, x);
+      g_assert_true(in_udp(nat, SIM_S(2), MEDIA, 40000, y, NULL)); /* the flow's own binding */
+    } else {
+      g_assert_cmpuint(y, !=, x);
+      g_assert_false(in_udp(nat, SIM_S(2), MEDIA, 40000, y, NULL));
+    }
+    g_assert_cmpuint(nat_binding_count(nat), ==, 1);
+    /* Another source port of the media server is a new flow: admitted. */
+    g_assert_true(in_udp(nat, SIM_S(3), MEDIA, 40002, y, NULL));
+    g_assert_cmpuint(nat_binding_count(nat), ==, 2);
+    /* The phone's flow keeps its port for as long as it is refreshed. */
+    for (int t = 10; t <= 200; t += 10)
+      g_assert_cmpuint(out_udp(nat, SIM_S(t), PHONE, 16384, MEDIA, 40000), ==, x);
+    nat_free(nat);
+  }
+}
+
+/* The usual SIP call: the ALG opens an expectation for the phone's media, and the phone's RTP goes
+ * out before the far end's arrives.  It must leave from the announced port, so the far end's RTP
+ * to that port reaches the phone; the reservation used to push the phone's own mapping to another
+ * port.  Other endpoints still cannot take the reserved port. */
+static void
+test_expect_target_takes_reserved_port(void)
+{
+  tu_world(1);
+  Nat *nat = NAT_WITH("nat.mapping=eim", "nat.filtering=apdf", "nat.port_alloc=preserve");
   NatExpectParams ep = { .proto = NET_PROTO_UDP, .remote = { MEDIA, 0 },
                          .target = { PHONE, 16384 }, .lifetime = SIM_S(60), .tag = "rtp" };
   g_autoptr(GError) error = NULL;
-  NatExpect *e = nat_expect_add(nat, &ep, SIM_S(1), &error);
+  NatExpect *e = nat_expect_add(nat, &ep, 0, &error);
   g_assert_nonnull(e);
-  guint16 y = nat_expect_ext_port(e);
-  g_assert_cmpuint(y, !=, x);
-  g_assert_false(in_udp(nat, SIM_S(2), MEDIA, 40000, y, NULL));
-  g_assert_cmpuint(nat_binding_count(nat), ==, 1);
-  /* Another source port of the media server is a new flow: admitted. */
-  g_assert_true(in_udp(nat, SIM_S(3), MEDIA, 40002, y, NULL));
+  guint16 port = nat_expect_ext_port(e);
+  g_assert_cmpuint(port, ==, 16384);
+  g_assert_cmpuint(out_udp(nat, SIM_S(1), PHONE2, 16384, MEDIA, 40000), !=, port);
+  g_assert_cmpuint(out_udp(nat, SIM_S(1), PHONE, 16384, MEDIA, 40000), ==, port);
+  SimAddr to = { 0 };
+  g_assert_true(in_udp(nat, SIM_S(2), MEDIA, 40000, port, &to));
+  g_assert_cmpuint(to.addr, ==, PHONE);
+  g_assert_cmpuint(to.port, ==, 16384);
   g_assert_cmpuint(nat_binding_count(nat), ==, 2);
-  /* The phone's flow keeps its port for as long as it is refreshed. */
-  for (int t = 10; t <= 200; t += 10)
-    g_assert_cmpuint(out_udp(nat, SIM_S(t), PHONE, 16384, MEDIA, 40000), ==, x);
   nat_free(nat);
 }
 
@@ -484,6 +520,8 @@ main(int argc, char **argv)
   g_test_add_func("/nat/expect/explicit-port-of-other-endpoint-refused",
                   test_expect_explicit_port_of_other_endpoint);
   g_test_add_func("/nat/expect/never-duplicates-a-flow", test_expect_does_not_duplicate_flow);
+  g_test_add_func("/nat/expect/target-media-out-first-uses-announced-port",
+                  test_expect_target_takes_reserved_port);
   g_test_add_func("/nat/alg/udp-rewrite-changes-length", test_alg_udp_rewrite);
   g_test_add_func("/nat/alg/udp-rewrite-keeps-ip-padding", test_alg_udp_rewrite_keeps_padding);
   g_test_add_func("/nat/alg/tcp-seqadj-both-directions", test_alg_tcp_seqadj);

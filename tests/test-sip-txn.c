@@ -351,6 +351,13 @@ test_response_routing(gconstpointer data)
   got5099 = sink99.n_arrivals;
   g_assert_cmpuint(c->expect_port == 5099 ? got5099 : got5060, ==, 1);
   g_assert_cmpuint(c->expect_port == 5099 ? got5060 : got5099, ==, 0);
+  /* RFC 3581 §4: the response's Via tells the client where its request came from. */
+  const char *resp = (c->expect_port == 5099 ? sink99.raw_msgs : sink60.raw_msgs)->pdata[0];
+  g_test_message("%s", resp);
+  if (c->rport && c->honour)
+    g_assert_nonnull(strstr(resp, ";rport=5099;received=10.0.0.1"));
+  else
+    g_assert_null(strstr(resp, "received="));
   g_ptr_array_unref(sink60.raw_msgs);
   g_ptr_array_unref(sink99.raw_msgs);
   done(&t);

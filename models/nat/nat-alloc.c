@@ -5,7 +5,8 @@
  * parity, for RTP/RTCP pairs), sequential, and random (RFC 6056 §3.3.1 style: a random start from
  * the NAT's GRand stream).  Every policy falls back to the next free port in the range on a
  * collision (wrapping around), parity-preserving first for preserve-parity.  A port is not free
- * while a mapping or an expectation holds it, or while it is in hold-down after release
+ * while a mapping holds it, while an expectation reserves it for another internal endpoint, or
+ * while it is in hold-down after release
  * (RFC 6888 REQ-8: not reused for a *different* internal endpoint before nat.port_hold_s; the
  * endpoint that had it may have it back).  UDP, TCP and ICMP identifiers are separate spaces.
  */
@@ -17,11 +18,29 @@ proto_slot(guint8 proto)
   return proto == NET_PROTO_UDP ? 0 : proto == NET_PROTO_TCP ? 1 : 2;
 }
 
+/* Whether every expectation reserving this port leads to `internal`. */
+static gboolean
+reserved_for(Nat *nat, guint8 proto, guint16 port, SimAddr internal)
+{
+  for (GList *l = nat->expects.head; l; l = l->next) {
+    const NatExpect *e = l->data;
+    if (e->reserved && e->p.proto == proto && e->ext_port == port &&
+        (e->p.target.addr != internal.addr || e->p.target.port != internal.port))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 nat_port_available(Nat *nat, guint8 proto, guint16 port, SimAddr internal, SimTime now)
 {
   gpointer pk = nat_port_key(proto, port);
-  if (g_hash_table_contains(nat->map_by_port, pk) || g_hash_table_contains(nat->reserved, pk))
+  if (g_hash_table_contains(nat->map_by_port, pk))
+    return FALSE;
+  /* An expectation keeps its port for its target: no other endpoint may take it, but the target
+   * may, when its own packets go out first (a phone's RTP before the far end's), so that they
+   * leave from the port the ALG announced, as Linux's get_unique_tuple() keeps the source port. */
+  if (g_hash_table_contains(nat->reserved, pk) && !reserved_for(nat, proto, port, internal))
     return FALSE;
   NatHold *h = g_hash_table_lookup(nat->held, pk);
   if (!h)

@@ -7,7 +7,9 @@
  * are single-use unless NF_CT_EXPECT_PERMANENT).  It belongs to the binding whose packet
  * announced the flow and is removed with it (nf_ct_remove_expectations).  A matching inbound
  * packet creates a binding whose master is the owner, even if filtering would refuse it.
- * An expectation reserves its public port so no new mapping takes it meanwhile.
+ * An expectation reserves its public port so that no other endpoint's mapping takes it meanwhile
+ * (its target's own may).  A flow has one binding: a matching packet of a flow that already has
+ * one through another public port is dropped, as Linux drops the clashing conntrack.
  */
 #include "nat-private.h"
 
@@ -33,6 +35,14 @@ nat_expect_add(Nat *nat, const NatExpectParams *params, SimTime now, GError **er
   g_return_val_if_fail(params->proto == NET_PROTO_UDP || params->proto == NET_PROTO_TCP, NULL);
   nat_expire(nat, now);
   guint16 port = params->ext_port;
+  if (!port && nat->p.mapping == NAT_MAP_EIM) {
+    /* RFC 4787 REQ-1: an internal endpoint has one external endpoint for every remote, so a
+     * target that already has a mapping is expected on its port (a re-INVITE's media). */
+    NatKey k = nat_map_key(nat, params->proto, params->target, (SimAddr){ 0, 0 });
+    NatMap *m = g_hash_table_lookup(nat->map_by_key, &k);
+    if (m)
+      port = m->ext_port;
+  }
   if (!port) {
     port = nat_port_alloc(nat, params->proto, params->target, now);
     if (!port) {

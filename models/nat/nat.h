@@ -256,8 +256,9 @@ SimEvent nat_binding_add_timer(NatBinding *b, SimTime delay, NatTimerFn fn, gpoi
 typedef struct {
   guint8 proto;       /* NET_PROTO_UDP or NET_PROTO_TCP */
   SimAddr remote;     /* expected source; addr 0 and/or port 0 are wildcards */
-  guint16 ext_port;   /* public port the flow arrives at; 0: allocate one (policy, preferring
-                         target.port) and reserve it while the expectation lives */
+  guint16 ext_port;   /* public port the flow arrives at; 0: with EIM the target's mapping port
+                         if it has one, else allocate one (policy, preferring target.port); the
+                         port is reserved for the target while the expectation lives */
   SimAddr target;     /* the internal endpoint the flow goes to */
   SimTime lifetime;   /* from the time it is added */
   gboolean single_use; /* removed by its first match (else it admits flows until it expires) */
@@ -268,7 +269,10 @@ typedef struct {
   void *ctx;          /* for on_match */
 } NatExpectParams;
 
-/* NULL and a GError (SIM_ERROR_RESOURCE) if no external port was free. */
+/* NULL and a GError (SIM_ERROR_RESOURCE) if no external port was free, or if ext_port is mapped
+ * to another internal endpoint (RFC 4787 REQ-3: no port overloading).  A matching packet of a
+ * flow that already has a binding (through another public port) is dropped, not given a second
+ * binding, as Linux's conntrack refuses the clash. */
 NatExpect *nat_expect_add(Nat *nat, const NatExpectParams *params, SimTime now, GError **error);
 guint16 nat_expect_ext_port(const NatExpect *e);
 void nat_expect_remove(Nat *nat, NatExpect *e);

@@ -75,9 +75,9 @@ char *sip_local_contact(const SipLocal *local, SipNet net);
 char *sip_local_via(const SipLocal *local, SipNet net, const char *branch);
 
 /* Build a request in the dialog (§12.2.1.1): Request-URI and Route from the remote target and
- * route set, Via with a fresh branch, Max-Forwards, From, To, Call-ID, CSeq (a new number, or the
- * current one for ACK; §13.2.2.4), and Contact for INVITE and UPDATE (§12.2.1.1, RFC 3311 §5.1).
- * Fills *flow with the next hop (§8.1.2) and returns the builder for more headers and a body. */
+ * route set, Via with a fresh branch, Max-Forwards, From, To, Call-ID and CSeq (a new number, or
+ * the current one for ACK; §13.2.2.4).  Fills *flow with the next hop (§8.1.2) and returns the
+ * builder for more headers (the caller adds Contact to INVITE and UPDATE) and a body. */
 SipBuilder *sip_dialog_request(SipDialog *d, SipStack *s, const char *method, SipFlow *flow);
 /* Where a request of this dialog goes: the first Route URI, else the remote target (§8.1.2,
  * RFC 3263 reduced to IPv4 literals), or peer_flow when reuse_flow is set.  FALSE when the

@@ -106,7 +106,8 @@ typedef struct {
 
 typedef struct {
   /* UAS: a new INVITE (its offer, if any, was reported through remote_sdp just before).  Answer
-   * now or later with sip_session_ring/answer/answer_after/reject; doing nothing leaves it ringing. */
+   * now or later with sip_session_ring/answer/answer_after/reject; doing nothing leaves it ringing.
+   * Without this callback every new INVITE gets 480. */
   void (*incoming)(void *ctx, SipSession *ss, const SipMsg *invite);
   /* Every state change (early, confirmed, terminated). */
   void (*state_changed)(void *ctx, SipSession *ss, SipSessionState state);

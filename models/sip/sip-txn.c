@@ -528,6 +528,36 @@ sip_stack_cancel_target(SipStack *s, const SipMsg *cancel)
   return t && t->state != TX_TERMINATED ? t : NULL;
 }
 
+/* RFC 3261 §18.2.1 and RFC 3581 §4: the server transport notes where a request really came from in
+ * its top Via, "received" when the source address differs from sent-by (always when rport was
+ * asked for) and "rport" with the source port; responses copy this Via.  NULL when nothing
+ * changes. */
+static GBytes *
+stamp_via(SipStack *s, const SipMsg *req, const SipFlow *flow)
+{
+  SipSpan elem;
+  SipVia via;
+  if (flow->net != SIP_NET_UDP && !s->honour_rport)
+    return NULL;
+  if (sip_msg_value(req, SIP_HDR_VIA, 0, &elem) != 1 || sip_via_parse(req->buf, elem, &via) != 1)
+    return NULL;
+  guint32 host = 0;
+  gboolean same_host = sip_host_ipv4(req->buf, via.host, &host) == 1 && host == flow->remote.addr;
+  gboolean rport = s->honour_rport && via.has_rport;
+  if (same_host && !rport)
+    return NULL;
+  g_autoptr(SipEdits) e = sip_edits_new();
+  char src[16], port[8];
+  sim_addr_format(flow->remote.addr, src);
+  g_snprintf(port, sizeof port, "%u", flow->remote.port);
+  /* rport first: a bare ";rport" at the element's end and an appended "received" insert at the
+   * same point, and insertions at one point keep their order. */
+  if (rport)
+    sip_edit_set_param(e, req->buf, elem, via.params, "rport", port);
+  sip_edit_set_param(e, req->buf, elem, via.params, "received", src);
+  return sip_edits_apply_msg(e, req);
+}
+
 static void
 server_request(SipStack *s, const SipMsg *req, const SipFlow *flow)
 {
@@ -565,10 +595,17 @@ server_request(SipStack *s, const SipMsg *req, const SipFlow *flow)
   t->flow = *flow;
   t->method = req->method_id;
   t->state = t->method == SIP_METHOD_INVITE ? TX_PROCEEDING : TX_TRYING;
-  t->req = g_bytes_new(req->buf, req->msg_len);
+  t->req = stamp_via(s, req, flow);
+  if (!t->req)
+    t->req = g_bytes_new(req->buf, req->msg_len);
   gsize len;
   const guint8 *data = g_bytes_get_data(t->req, &len);
-  sip_msg_parse(data, len, req->transport, &t->req_msg, NULL);
+  if (sip_msg_parse(data, len, req->transport, &t->req_msg, NULL) != 1) {
+    g_bytes_unref(t->req); /* the stamp cannot break a message that parsed, but stay safe */
+    t->req = g_bytes_new(req->buf, req->msg_len);
+    data = g_bytes_get_data(t->req, &len);
+    sip_msg_parse(data, len, req->transport, &t->req_msg, NULL);
+  }
   g_hash_table_replace(s->server, t->key, t);
   if (t->method == SIP_METHOD_INVITE)
     t->timeout_ev = sim_schedule(SIM_MS(200), server_trying_fired, t);
