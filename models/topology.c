@@ -30,6 +30,9 @@
 const CfgKeyDef topology_keys[] = {
   {"sim.seed", CFG_INT, "", "1", "0..",
    "Seed of a single run (call, probe): every random stream derives from it (design.md §2)."},
+  {"router.profile", CFG_PROFILE, "", "", "router",
+   "Home router profile: experiments/profiles/router/<name>.ini (rfc4787, linux-consumer, symmetric, ...); "
+   "its keys apply where this key is set."},
   {"topology.mode", CFG_ENUM, "", "nat", "nat|bypass",
    "nat: phones behind the home router; bypass: one phone straight on the modem with the public "
    "address (the starting guide's diagnostic)."},

@@ -111,6 +111,7 @@ type_name(CfgType t)
   case CFG_ENUM: return "enum";
   case CFG_STRING: return "string";
   case CFG_ADDR: return "ipv4";
+  case CFG_PROFILE: return "profile";
   }
   return "?";
 }
@@ -217,6 +218,8 @@ expectation(const CfgKeyDef *def)
     return g_strdup("text");
   case CFG_ADDR:
     return g_strdup("an IPv4 address such as 192.0.2.1");
+  case CFG_PROFILE:
+    return g_strdup_printf("a %s profile name or .ini path", def->allowed);
   }
   return g_strdup("?");
 }
@@ -258,12 +261,76 @@ cfg_check_value(const CfgKeyDef *def, const char *value, GError **error)
     ok = sim_addr_parse(v, &a);
     break;
   }
+  case CFG_PROFILE: {
+    if (!*v)
+      return TRUE;
+    g_autofree char *path = cfg_profile_resolve(def->allowed, v, error);
+    return path != NULL;
+  }
   }
   if (!ok) {
     g_autofree char *want = expectation(def);
     g_set_error(error, CFG_ERROR, CFG_ERROR_BAD_VALUE, "expected %s, got '%s'", want, value);
   }
   return ok;
+}
+
+/* ---- Profiles ---------------------------------------------------------------------------------- */
+
+#ifndef ALGSIM_PROFILE_DIR
+#define ALGSIM_PROFILE_DIR "experiments/profiles"
+#endif
+
+static GPtrArray *
+profile_dirs(void)
+{
+  GPtrArray *dirs = g_ptr_array_new_with_free_func(g_free);
+  const char *env = g_getenv("ALGSIM_PROFILE_PATH");
+  if (env && *env) {
+    g_auto(GStrv) parts = g_strsplit(env, ":", -1);
+    for (int i = 0; parts[i]; i++)
+      if (*parts[i])
+        g_ptr_array_add(dirs, g_strdup(parts[i]));
+  }
+  g_ptr_array_add(dirs, g_strdup(ALGSIM_PROFILE_DIR));
+  return dirs;
+}
+
+char *
+cfg_profile_resolve(const char *kind, const char *name, GError **error)
+{
+  if (g_str_has_suffix(name, ".ini") || strchr(name, '/')) {
+    if (g_file_test(name, G_FILE_TEST_IS_REGULAR))
+      return g_strdup(name);
+    g_set_error(error, CFG_ERROR, CFG_ERROR_BAD_VALUE, "expected a %s profile, but '%s' is not a file", kind, name);
+    return NULL;
+  }
+  for (const char *c = name; *c; c++) {
+    if (!g_ascii_isalnum(*c) && *c != '-' && *c != '_' && *c != '.') {
+      g_set_error(error, CFG_ERROR, CFG_ERROR_BAD_VALUE, "expected a %s profile name, got '%s'", kind, name);
+      return NULL;
+    }
+  }
+  g_autoptr(GPtrArray) dirs = profile_dirs();
+  g_autoptr(GPtrArray) known = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < dirs->len; i++) {
+    g_autofree char *file = g_strdup_printf("%s.ini", name);
+    char *path = g_build_filename(dirs->pdata[i], kind, file, NULL);
+    if (g_file_test(path, G_FILE_TEST_IS_REGULAR))
+      return path;
+    g_free(path);
+    g_autofree char *kdir = g_build_filename(dirs->pdata[i], kind, NULL);
+    g_autoptr(GDir) d = g_dir_open(kdir, 0, NULL);
+    for (const char *e; d && (e = g_dir_read_name(d));)
+      if (g_str_has_suffix(e, ".ini"))
+        g_ptr_array_add(known, g_strndup(e, strlen(e) - 4));
+  }
+  g_ptr_array_sort(known, (GCompareFunc)g_strcmp0);
+  g_ptr_array_add(known, NULL);
+  g_autofree char *list = g_strjoinv(", ", (char **)known->pdata);
+  g_set_error(error, CFG_ERROR, CFG_ERROR_BAD_VALUE, "no %s profile '%s' (known: %s)", kind, name,
+              *list ? list : "none");
+  return NULL;
 }
 
 /* ---- Config values ----------------------------------------------------------------------------- */
@@ -275,7 +342,10 @@ typedef struct {
 
 struct Config {
   GHashTable *values; /* key name -> CfgValue*; keys present only when set away from default */
+  GPtrArray *loading; /* files being loaded (include and profile cycle detection); NULL when idle */
 };
+
+static gboolean load_file(Config *cfg, const char *path, GPtrArray *stack, GError **error);
 
 static void
 cfg_value_free(gpointer p)
@@ -350,6 +420,19 @@ cfg_set(Config *cfg, const char *key, const char *value, const char *origin, GEr
   v->value = strip_unit(def, value);
   v->origin = g_strdup(origin);
   g_hash_table_replace(cfg->values, (gpointer)def->name, v);
+  if (def->type == CFG_PROFILE && *v->value) {
+    g_autofree char *path = cfg_profile_resolve(def->allowed, v->value, NULL);
+    gboolean own = cfg->loading == NULL;
+    if (own)
+      cfg->loading = g_ptr_array_new_with_free_func(g_free);
+    gboolean ok = load_file(cfg, path, cfg->loading, error);
+    if (own)
+      g_clear_pointer(&cfg->loading, g_ptr_array_unref);
+    if (!ok) {
+      g_prefix_error(error, "%s: %s: ", origin, where);
+      return FALSE;
+    }
+  }
   return TRUE;
 }
 
@@ -396,8 +479,6 @@ find_line(const char *text, const char *group, const char *key)
   }
   return 0;
 }
-
-static gboolean load_file(Config *cfg, const char *path, GPtrArray *stack, GError **error);
 
 static gboolean
 load_includes(Config *cfg, GKeyFile *kf, const char *path, const char *text, GPtrArray *stack,
@@ -462,28 +543,41 @@ load_file(Config *cfg, const char *path, GPtrArray *stack, GError **error)
   if (!ok)
     return FALSE;
 
+  /* Profile keys first, so that the file's own keys win over the profiles it names. */
   gsize n_groups = 0;
   g_auto(GStrv) groups = g_key_file_get_groups(kf, &n_groups);
-  for (gsize g = 0; g < n_groups; g++) {
-    if (strcmp(groups[g], "include") == 0)
-      continue;
-    g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
-    for (int k = 0; keys && keys[k]; k++) {
-      g_autofree char *name = g_strdup_printf("%s.%s", groups[g], keys[k]);
-      g_autofree char *value = g_key_file_get_value(kf, groups[g], keys[k], NULL);
-      g_autofree char *origin = g_strdup_printf("%s:%d", path, find_line(text, groups[g], keys[k]));
-      if (!cfg_set(cfg, name, value ? value : "", origin, error))
-        return FALSE;
+  g_ptr_array_add(stack, g_strdup(key));
+  ok = TRUE;
+  for (int pass = 0; pass < 2 && ok; pass++) {
+    for (gsize g = 0; g < n_groups && ok; g++) {
+      if (strcmp(groups[g], "include") == 0)
+        continue;
+      g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
+      for (int k = 0; ok && keys && keys[k]; k++) {
+        g_autofree char *name = g_strdup_printf("%s.%s", groups[g], keys[k]);
+        const CfgKeyDef *def = cfg_key_lookup(name);
+        if ((def && def->type == CFG_PROFILE) != (pass == 0))
+          continue;
+        g_autofree char *value = g_key_file_get_value(kf, groups[g], keys[k], NULL);
+        g_autofree char *origin = g_strdup_printf("%s:%d", path, find_line(text, groups[g], keys[k]));
+        ok = cfg_set(cfg, name, value ? value : "", origin, error);
+      }
     }
   }
-  return TRUE;
+  g_free(g_ptr_array_steal_index(stack, stack->len - 1));
+  return ok;
 }
 
 gboolean
 cfg_load_file(Config *cfg, const char *path, GError **error)
 {
-  g_autoptr(GPtrArray) stack = g_ptr_array_new_with_free_func(g_free);
-  return load_file(cfg, path, stack, error);
+  gboolean own = cfg->loading == NULL;
+  if (own)
+    cfg->loading = g_ptr_array_new_with_free_func(g_free);
+  gboolean ok = load_file(cfg, path, cfg->loading, error);
+  if (own)
+    g_clear_pointer(&cfg->loading, g_ptr_array_unref);
+  return ok;
 }
 
 /* ---- Getters ----------------------------------------------------------------------------------- */

@@ -28,6 +28,9 @@ typedef enum {
   CFG_ENUM,   /* allowed = "a|b|c" */
   CFG_STRING, /* any text; allowed unused */
   CFG_ADDR,   /* dotted-quad IPv4 address */
+  CFG_PROFILE, /* a profile: allowed = its kind ("router", "phone", "pbx"); the value is a name found
+                * as <kind>/<name>.ini on the profile path, or a path to an .ini file; "" = none.
+                * Setting it applies the profile's keys at that point (see cfg_set). */
 } CfgType;
 
 typedef struct {
@@ -57,13 +60,20 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Config, cfg_free)
  * with `[include] files = a.ini;b.ini` (paths relative to the including file); included files are
  * applied first, so the including file overrides them.  Cycles are errors. */
 gboolean cfg_load_file(Config *cfg, const char *path, GError **error);
-/* Apply one value; origin names where it came from, for messages ("file.ini:12", "--set"). */
+/* Apply one value; origin names where it came from, for messages ("file.ini:12", "--set").  A
+ * profile key also applies its profile file there and then, so keys set later win over it; within
+ * one file, profile keys are applied before the file's other keys. */
 gboolean cfg_set(Config *cfg, const char *key, const char *value, const char *origin,
                  GError **error);
 /* Apply "group.key=value" from the command line. */
 gboolean cfg_set_arg(Config *cfg, const char *assignment, GError **error);
 /* Check a value against a key's declaration without applying it. */
 gboolean cfg_check_value(const CfgKeyDef *def, const char *value, GError **error);
+
+/* Where profiles are looked for: $ALGSIM_PROFILE_PATH (':'-separated directories), then the
+ * source tree's experiments/profiles.  Returns the file for kind/name, or NULL with an error that
+ * lists what exists. */
+char *cfg_profile_resolve(const char *kind, const char *name, GError **error);
 
 /* Typed getters.  Asking for an undeclared key or the wrong type is a programming error. */
 gboolean cfg_bool(const Config *cfg, const char *key);

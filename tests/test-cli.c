@@ -105,6 +105,7 @@ static const BadInput bad_inputs[] = {
   {"no equals", {"probe", "nat", "--set", "nat.mapping", NULL}, "expected group.key=value"},
   {"missing profile", {"probe", "nat", "--profile", "/nonexistent/router.ini", NULL}, "/nonexistent/router.ini: cannot read"},
   {"probe what", {"probe", "router", NULL}, "expected 'probe nat'"},
+  {"unknown profile", {"probe", "nat", "--set", "router.profile=fritzbox", NULL}, "no router profile 'fritzbox' (known: "},
 };
 
 static void
@@ -203,9 +204,9 @@ test_shipped_router_profiles(void)
   for (const char *name; (name = g_dir_read_name(d));) {
     if (!g_str_has_suffix(name, ".ini"))
       continue;
-    g_autofree char *path = g_build_filename(dir, name, NULL);
+    g_autofree char *profile = g_strdup_printf("router.profile=%.*s", (int)(strlen(name) - 4), name);
     g_auto(Run) r = {0};
-    run_algsim(&r, "probe", "nat", "--profile", path, NULL);
+    run_algsim(&r, "probe", "nat", "--set", profile, NULL);
     g_test_message("%s:\n%s%s", name, r.out, r.err);
     g_assert_cmpint(r.status, ==, 0);
     g_assert_nonnull(strstr(r.out, "matches"));

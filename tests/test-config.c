@@ -11,6 +11,7 @@ static const CfgKeyDef test_keys[] = {
   {"t.on", CFG_BOOL, "", "false", NULL, "A switch."},
   {"t.name", CFG_STRING, "", "", NULL, "A name."},
   {"t.addr", CFG_ADDR, "", "192.0.2.1", NULL, "An address."},
+  {"t.profile", CFG_PROFILE, "", "", "tkind", "A profile."},
   {NULL},
 };
 
@@ -187,6 +188,44 @@ test_includes(void)
 }
 
 static void
+test_profiles(void)
+{
+  setup_keys();
+  g_autofree char *dir = g_dir_make_tmp("profXXXXXX", NULL);
+  g_autofree char *kind = g_build_filename(dir, "tkind", NULL);
+  g_assert_cmpint(g_mkdir(kind, 0755), ==, 0);
+  g_autofree char *p1 = write_file(kind, "p1.ini", "[t]\nmode = adm\ntimeout_s = 60\n");
+  g_autofree char *loop = write_file(kind, "loop.ini", "[t]\nprofile = loop\n");
+  g_setenv("ALGSIM_PROFILE_PATH", dir, TRUE);
+
+  /* Within a file the profile applies first, whatever the line order, so the file's keys win. */
+  g_autofree char *top = write_file(dir, "top.ini", "[t]\ntimeout_s = 90\nprofile = p1\n");
+  g_autoptr(Config) cfg = cfg_new();
+  g_autoptr(GError) error = NULL;
+  g_assert_true(cfg_load_file(cfg, top, &error));
+  g_assert_no_error(error);
+  g_assert_cmpint(cfg_enum(cfg, "t.mode"), ==, 1);
+  g_assert_cmpint(cfg_int(cfg, "t.timeout_s"), ==, 90);
+  g_autofree char *origin = g_strdup_printf("%s:2", p1);
+  g_assert_cmpstr(cfg_origin(cfg, "t.mode"), ==, origin);
+  /* Set later, a profile wins over what came before it. */
+  g_assert_true(cfg_set_arg(cfg, "t.profile=p1", &error));
+  g_assert_cmpint(cfg_int(cfg, "t.timeout_s"), ==, 60);
+  /* A path works as well as a name. */
+  g_autofree char *by_path = g_strdup_printf("t.profile=%s", p1);
+  g_assert_true(cfg_set_arg(cfg, by_path, &error));
+
+  g_assert_false(cfg_set_arg(cfg, "t.profile=p2", &error));
+  g_assert_nonnull(strstr(error->message, "--set t.profile: [t] profile: no tkind profile 'p2' (known: loop, p1)"));
+  g_clear_error(&error);
+  g_assert_false(cfg_set_arg(cfg, "t.profile=../p1", &error));
+  g_clear_error(&error);
+  g_assert_false(cfg_set_arg(cfg, "t.profile=loop", &error));
+  g_assert_nonnull(strstr(error->message, "cycle"));
+  g_unsetenv("ALGSIM_PROFILE_PATH");
+}
+
+static void
 test_keys_table(void)
 {
   setup_keys();
@@ -227,6 +266,7 @@ main(int argc, char **argv)
   g_test_add_func("/config/set-flag", test_set_arg);
   g_test_add_func("/config/file-errors-name-file-and-line", test_file_lines);
   g_test_add_func("/config/includes-and-override-order", test_includes);
+  g_test_add_func("/config/profile-keys-apply-profiles-in-order", test_profiles);
   g_test_add_func("/config/keys-table", test_keys_table);
   g_test_add_func("/config/model-keys-valid", test_model_keys_valid);
   return g_test_run();
