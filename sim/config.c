@@ -296,6 +296,12 @@ profile_dirs(void)
   return dirs;
 }
 
+static gint
+compare_strings(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 char *
 cfg_profile_resolve(const char *kind, const char *name, GError **error)
 {
@@ -325,7 +331,7 @@ cfg_profile_resolve(const char *kind, const char *name, GError **error)
       if (g_str_has_suffix(e, ".ini"))
         g_ptr_array_add(known, g_strndup(e, strlen(e) - 4));
   }
-  g_ptr_array_sort(known, (GCompareFunc)g_strcmp0);
+  g_ptr_array_sort(known, compare_strings);
   g_ptr_array_add(known, NULL);
   g_autofree char *list = g_strjoinv(", ", (char **)known->pdata);
   g_set_error(error, CFG_ERROR, CFG_ERROR_BAD_VALUE, "no %s profile '%s' (known: %s)", kind, name,

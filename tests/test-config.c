@@ -216,6 +216,7 @@ test_profiles(void)
   g_assert_true(cfg_set_arg(cfg, by_path, &error));
 
   g_assert_false(cfg_set_arg(cfg, "t.profile=p2", &error));
+  g_test_message("%s", error->message);
   g_assert_nonnull(strstr(error->message, "--set t.profile: [t] profile: no tkind profile 'p2' (known: loop, p1)"));
   g_clear_error(&error);
   g_assert_false(cfg_set_arg(cfg, "t.profile=../p1", &error));
