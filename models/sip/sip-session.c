@@ -104,9 +104,7 @@ session_add_key(SipSession *ss)
 guint32
 session_random(SipSession *ss)
 {
-  /* One draw from the stack's random stream (its tags are 8 hex digits of g_rand_int). */
-  g_autofree char *tag = sip_stack_tag(ss->m->s);
-  return (guint32)g_ascii_strtoull(tag, NULL, 16);
+  return sip_stack_random(ss->m->s);
 }
 
 /* Report a body from the peer (offer or answer) and remember it. */

@@ -757,6 +757,12 @@ sip_stack_tag(SipStack *s)
   return g_strdup_printf("%08x", g_rand_int(s->rand));
 }
 
+guint32
+sip_stack_random(SipStack *s)
+{
+  return g_rand_int(s->rand);
+}
+
 gboolean
 sip_stack_send(SipStack *s, SipFlow *flow, GBytes *msg)
 {

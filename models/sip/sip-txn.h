@@ -73,6 +73,8 @@ const char *sip_stack_name(const SipStack *s);
  * random stream.  Caller frees. */
 char *sip_stack_branch(SipStack *s);
 char *sip_stack_tag(SipStack *s);
+/* One draw from the same stream (RFC 3261 §14.1 glare delays and the like). */
+guint32 sip_stack_random(SipStack *s);
 
 /* Start a client transaction: `req` is a whole request whose top Via carries the branch; it is sent
  * on `flow` now.  Not for ACK (use sip_stack_send).  The transaction belongs to the stack; the TU
