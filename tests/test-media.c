@@ -688,8 +688,7 @@ test_relay_keeps_ssrc_and_end_to_end_delay(void)
 static void
 test_tshark_agrees(void)
 {
-  g_autofree char *tshark = g_find_program_in_path("tshark");
-  if (!tshark) {
+  if (!tu_have_tshark()) {
     g_test_skip("tshark not installed");
     return;
   }
@@ -710,14 +709,9 @@ test_tshark_agrees(void)
   g_clear_pointer(&a, media_stream_free);
   g_clear_pointer(&b, media_stream_free);
   sim_reset(); /* closes the pcap */
-  const char *argv[] = {tshark, "-r", pcap, "-d", "udp.port==4000,rtp", "-d", "udp.port==6000,rtp",
-                        "-d", "udp.port==4001,rtcp", "-d", "udp.port==6001,rtcp", "-q", "-z",
-                        "rtp,streams", NULL};
-  g_autofree char *out = NULL;
-  int status = 0;
-  g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
-                             NULL, &status, &error));
-  g_assert_no_error(error);
+  g_autofree char *args = g_strdup_printf("-r '%s' -d udp.port==4000,rtp -d udp.port==6000,rtp -d udp.port==4001,rtcp "
+                                          "-d udp.port==6001,rtcp -q -z rtp,streams", pcap);
+  g_autofree char *out = tu_tshark(args);
   g_test_message("%s", out);
   g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
   guint streams = 0;

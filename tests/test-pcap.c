@@ -50,43 +50,20 @@ send_udp(void *data)
   sim_udp_send(t->udp, to, payload, sizeof payload);
 }
 
-static gboolean
-have_tshark(void)
-{
-  g_autofree char *path = g_find_program_in_path("tshark");
-  return path != NULL;
-}
-
-/* Run tshark on a file with checksum validation; return the lines it printed for `filter`. */
+/* tshark on a file with checksum validation: what it printed of `field` for `filter`. */
 static char *
-tshark(const char *file, const char *filter, const char *fields)
+tshark(const char *file, const char *filter, const char *field)
 {
-  g_autofree char *cmd = g_strdup_printf(
-    "tshark -n -r '%s' -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE "
-    "-Y '%s' -T fields -e %s",
-    file, filter, fields);
-  char *out = NULL;
-  g_autofree char *err = NULL;
-  int status = 0;
-  g_autoptr(GError) error = NULL;
-  /* A plain environment: tshark reads its profile from the XDG directories that the isolated
-   * test environment points elsewhere. */
-  g_autofree char *home = g_dir_make_tmp("tsharkXXXXXX", NULL);
-  g_autofree char *env_home = g_strdup_printf("HOME=%s", home);
-  g_autofree char *env_path = g_strdup_printf("PATH=%s", g_getenv("PATH"));
-  char *envp[] = {env_home, env_path, NULL};
-  char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-  g_assert_true(g_spawn_sync(NULL, argv, envp, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error));
-  g_assert_no_error(error);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    g_error("%s failed: %s", cmd, err);
-  return out;
+  g_autofree char *args = g_strdup_printf("-r '%s' -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE "
+                                          "-o tcp.check_checksum:TRUE -Y '%s' -T fields -e %s",
+                                          file, filter, field);
+  return tu_tshark(args);
 }
 
 static void
 test_pcap_decodes(void)
 {
-  if (!have_tshark()) {
+  if (!tu_have_tshark()) {
     g_test_skip("tshark is not installed");
     return;
   }

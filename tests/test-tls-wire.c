@@ -11,36 +11,13 @@
 
 /* ---- tshark ------------------------------------------------------------------------------------ */
 
-static gboolean
-have_tshark(void)
-{
-  g_autofree char *path = g_find_program_in_path("tshark");
-  return path != NULL;
-}
-
-/* Run tshark with port 5061 decoded as TLS; return what it printed for `filter`/`fields`. */
+/* tshark with port 5061 decoded as TLS: what it printed of `fields` for `filter`. */
 static char *
 tshark(const char *file, const char *filter, const char *fields)
 {
-  g_autofree char *cmd = g_strdup_printf(
-    "tshark -n -r '%s' -d tcp.port==5061,tls -o tcp.check_checksum:TRUE -Y '%s' -T fields %s", file,
-    filter, fields);
-  char *out = NULL;
-  g_autofree char *err = NULL;
-  int status = 0;
-  g_autoptr(GError) error = NULL;
-  /* A plain environment: the isolated test directories would hide tshark's own profile. */
-  g_autofree char *home = g_dir_make_tmp("tsharkXXXXXX", NULL);
-  g_autofree char *env_home = g_strdup_printf("HOME=%s", home);
-  g_autofree char *env_path = g_strdup_printf("PATH=%s", g_getenv("PATH"));
-  char *envp[] = {env_home, env_path, NULL};
-  char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-  g_assert_true(g_spawn_sync(NULL, argv, envp, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error));
-  g_assert_no_error(error);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    g_error("%s failed: %s", cmd, err);
-  g_rmdir(home);
-  return out;
+  g_autofree char *args = g_strdup_printf("-r '%s' -d tcp.port==5061,tls -o tcp.check_checksum:TRUE -Y '%s' -T fields %s",
+                                          file, filter, fields);
+  return tu_tshark(args);
 }
 
 static int
@@ -218,7 +195,7 @@ check_pcap(const char *path, const WireCase *wc)
 static void
 test_tshark_decodes(void)
 {
-  if (!have_tshark()) {
+  if (!tu_have_tshark()) {
     g_test_skip("tshark is not installed");
     return;
   }

@@ -1,6 +1,9 @@
 /* test-util.c — shared helpers for algsim's TAP tests. */
 #include "test-util.h"
 
+#include <glib/gstdio.h>
+#include <sys/wait.h>
+
 #include "models.h"
 
 void
@@ -35,4 +38,32 @@ char *
 tu_data_path(const char *name)
 {
   return g_test_build_filename(G_TEST_DIST, "data", name, NULL);
+}
+
+gboolean
+tu_have_tshark(void)
+{
+  g_autofree char *path = g_find_program_in_path("tshark");
+  return path != NULL;
+}
+
+char *
+tu_tshark(const char *args)
+{
+  g_autofree char *cmd = g_strdup_printf("tshark -n %s", args);
+  g_autofree char *home = g_dir_make_tmp("tsharkXXXXXX", NULL);
+  g_autofree char *env_home = g_strdup_printf("HOME=%s", home);
+  g_autofree char *env_path = g_strdup_printf("PATH=%s", g_getenv("PATH"));
+  char *envp[] = {env_home, env_path, NULL};
+  char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+  char *out = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(g_spawn_sync(NULL, argv, envp, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error));
+  g_assert_no_error(error);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    g_error("%s failed: %s", cmd, err);
+  g_rmdir(home);
+  return out;
 }

@@ -10,3 +10,9 @@ void tu_world(guint64 seed);
 Config *tu_config(const char *first_assignment, ...) G_GNUC_NULL_TERMINATED;
 /* Path to a fixture under tests/data/. Caller frees. */
 char *tu_data_path(const char *name);
+
+/* tshark is installed (tests that need it skip otherwise). */
+gboolean tu_have_tshark(void);
+/* Run "tshark -n ARGS" (ARGS is shell text) in a clean environment (the isolated test directories
+ * would hide tshark's profile); asserts it exited 0 and returns its standard output. */
+char *tu_tshark(const char *args);
