@@ -15,6 +15,11 @@ extern const CfgKeyDef cgn_keys[];
 extern const CfgKeyDef router_keys[];
 extern const CfgKeyDef media_keys[];
 extern const CfgKeyDef tls_keys[];
+extern const CfgKeyDef phone_keys[];
+extern const CfgKeyDef pbx_keys[];
+extern const CfgKeyDef call_keys[];
+extern const CfgKeyDef alg_keys[];
+extern const CfgKeyDef alg_linux_keys[];
 
 void
 models_register_keys(void)
@@ -36,5 +41,10 @@ models_register_keys(void)
   cfg_register(router_keys);
   cfg_register(media_keys);
   cfg_register(tls_keys);
+  cfg_register(phone_keys);
+  cfg_register(pbx_keys);
+  cfg_register(call_keys);
+  cfg_register(alg_keys);
+  cfg_register(alg_linux_keys);
   g_once_init_leave(&once, 1);
 }

@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "alg/alg.h"
 #include "nat/nat.h"
 #include "net/frag.h"
 #include "qos/queue.h"
@@ -86,6 +87,7 @@ struct Router {
   char *nat_group;      /* "nat" or "cgn" */
   SimNode node;         /* the sim node */
   Nat *nat;             /* the NAT */
+  Alg *alg;             /* its ALG (router.alg), on the NAT's hook */
   Reasm *reasm;         /* reassembly buffer */
   FragMode frag_mode;   /* router.fragments */
   guint32 wan_mtu;      /* router.wan_mtu_bytes */
@@ -491,6 +493,11 @@ router_new(const Config *cfg, const RouterSetup *setup, GError **error)
     return NULL;
   }
   r->nat = nat_new(setup->name, 0, &np, sim_rand_new(SIM_STREAM_NAT + setup->index)); /* traces as "home" */
+  r->alg = alg_attach(cfg, r->nat, error);
+  if (!r->alg) {
+    router_free(r);
+    return NULL;
+  }
   r->reasm = reasm_new((guint)cfg_int(cfg, "router.reasm_max_datagrams"),
                        SIM_S(cfg_int(cfg, "router.reasm_timeout_s")), REASM_OVERLAP_DISCARD);
   reasm_set_expired_cb(r->reasm, on_reasm_expired, r);
@@ -530,6 +537,7 @@ router_free(Router *r)
   g_ptr_array_unref(r->ports);
   g_array_unref(r->routes);
   nat_free(r->nat);
+  alg_free(r->alg); /* after the NAT: freeing bindings frees the ALG's per-binding state */
   reasm_free(r->reasm);
   g_free(r->name);
   g_free(r->nat_group);

@@ -37,5 +37,6 @@ void cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 int cmd_keys(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_call(int argc, char **argv);
 
 G_END_DECLS

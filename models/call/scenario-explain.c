@@ -1,0 +1,172 @@
+/* scenario-explain.c — a call's failure cause code and its one-line explanation, built from
+ * evidence: the address each device actually sent to (the media server's current RTP
+ * destination, the registrar's INVITE target), the phone's own address, what each receiver
+ * counted, the home NAT's drop counters while the call ran, and how each session ended.  Nothing
+ * is copied from the configuration: a profile's name never appears as a reason.
+ */
+#include "scenario-private.h"
+
+#include <stdio.h>
+
+gboolean
+scenario_addr_private(guint32 a)
+{
+  return (a >> 24) == 10 || (a >> 20) == (172u << 4 | 1) || (a >> 16) == (192u << 8 | 168) ||
+         (a >> 22) == (100u << 2 | 1); /* RFC 1918; RFC 6598 100.64/10 */
+}
+
+static const char *
+fmt(SimAddr a, char buf[24])
+{
+  char ip[16];
+  g_snprintf(buf, 24, "%s:%u", sim_addr_format(a.addr, ip), a.port);
+  return buf;
+}
+
+/* Why the phone never saw an inbound INVITE. */
+static char *
+explain_inbound(ScenarioRun *run, PlanCall *pc, CallOutcome *o)
+{
+  char t[24];
+  PbxCall *x = pc->pbx;
+  if (x == NULL || x->ss == NULL) {
+    gboolean reg = sip_reg_state(phone_reg(run->phone)) == SIP_REG_REGISTERED;
+    return g_strdup_printf("PBX had no registration for %s to send the INVITE to (phone %s)",
+                           cfg_str(run->cfg, "phone.user"), reg ? "registered later" : "not registered");
+  }
+  guint64 nb = pc->nat_no_binding1 - pc->nat_no_binding0, fl = pc->nat_filtered1 - pc->nat_filtered0;
+  const char *what = o->setup_timer ? o->setup_timer : "no final response";
+  if (scenario_addr_private(x->target.remote.addr))
+    return g_strdup_printf("PBX sent the INVITE to %s, the Contact as the phone wrote it; that address is private, "
+                           "so the Internet could not deliver it and the PBX gave up (%s)",
+                           fmt(x->target.remote, t), what);
+  if (nb || fl)
+    return g_strdup_printf("PBX sent the INVITE to %s (%s); the home NAT dropped %" G_GUINT64_FORMAT
+                           " packets with no binding and %" G_GUINT64_FORMAT " filtered: the phone's mapping had "
+                           "expired, so the phone never rang (%s)",
+                           fmt(x->target.remote, t), x->target_via_source ? "the REGISTER's source" : "the Contact",
+                           nb, fl, what);
+  return g_strdup_printf("PBX sent the INVITE to %s but the phone never answered (%s, status %u)",
+                         fmt(x->target.remote, t), what, o->final_status);
+}
+
+static char *
+explain_drop(PlanCall *pc, CallOutcome *o, const char **cause)
+{
+  const SipSessionReport *pr = pc->phone ? sip_session_report(pc->phone->ss) : NULL;
+  const SipSessionReport *xr = pc->pbx && pc->pbx->ss ? sip_session_report(pc->pbx->ss) : NULL;
+  if ((pr && pr->end_cause == SIP_END_ACK_TIMEOUT) || (xr && xr->end_cause == SIP_END_ACK_TIMEOUT)) {
+    gboolean phone_side = pr && pr->end_cause == SIP_END_ACK_TIMEOUT;
+    *cause = "dropped-ack-timeout";
+    return g_strdup_printf("%s sent 200 OK %u times but no ACK arrived, so it ended the call at Timer H "
+                           "(64*T1, RFC 3261 §13.3.1.4) after %.1f s",
+                           phone_side ? "phone" : "PBX", 1 + (phone_side ? pr : xr)->retransmits_2xx,
+                           o->drop_time_s);
+  }
+  gboolean refresh = (pr && (pr->end_cause == SIP_END_SESSION_EXPIRED || pr->end_cause == SIP_END_REFRESH_FAILED)) ||
+                     (xr && (xr->end_cause == SIP_END_SESSION_EXPIRED || xr->end_cause == SIP_END_REFRESH_FAILED));
+  if (refresh) {
+    *cause = "dropped-session-refresh";
+    guint64 nb = pc->nat_no_binding1 - pc->nat_no_binding0;
+    const SipSessionReport *ref = xr && xr->we_refresh ? xr : pr;
+    return g_strdup_printf("%s's session refresh (RFC 4028, every %u s) did not get through%s; the call "
+                           "ended after %.1f s (%s)",
+                           ref == xr ? "PBX" : "phone", ref ? ref->session_expires_s / 2 : 0,
+                           nb ? " — the home NAT dropped it: the phone's signalling binding had expired" : "",
+                           o->drop_time_s, o->end_cause);
+  }
+  *cause = (pr && pr->end_cause == SIP_END_REQUEST_FAILED) || (xr && xr->end_cause == SIP_END_REQUEST_FAILED)
+             ? "dropped-request-failed"
+             : "dropped";
+  return g_strdup_printf("the call ended after %.1f s, before the scripted hang-up (%s)", o->drop_time_s,
+                         o->end_cause);
+}
+
+static char *
+explain_audio(ScenarioRun *run, PlanCall *pc, CallOutcome *o, const char **cause)
+{
+  char t[24], s[24];
+  gboolean out_ok = media_heard(o->out_sent, o->out_recv, cfg_double(run->cfg, "media.heard_threshold"));
+  gboolean in_ok = media_heard(o->in_sent, o->in_recv, cfg_double(run->cfg, "media.heard_threshold"));
+  GString *e = g_string_new(NULL);
+  if (!in_ok) {
+    SimAddr dst = pc->pbx && pc->pbx->ms ? media_stream_remote(pc->pbx->ms) : (SimAddr){0, 0};
+    gboolean from_sdp = pc->pbx && dst.addr == pc->pbx->sdp_remote.addr && dst.port == pc->pbx->sdp_remote.port;
+    guint64 wrong = pc->phone && pc->phone->ms ? media_stream_recv_stats(pc->phone->ms)->wrong_port : 0;
+    if (wrong)
+      g_string_append_printf(e, "phone sends RTP from another port than it listens on (not symmetric, RFC 4961), "
+                                "so the PBX latched onto %s: %" G_GUINT64_FORMAT " packets reached the phone's send "
+                                "port and were not heard", fmt(dst, t), wrong);
+    else if (scenario_addr_private(dst.addr))
+      g_string_append_printf(e, "PBX sent RTP to %s from the SDP c= line; that address is private, so the phone "
+                                "heard nothing", fmt(dst, t));
+    else
+      g_string_append_printf(e, "PBX sent %" G_GUINT64_FORMAT " RTP packets to %s%s; the phone received %"
+                                G_GUINT64_FORMAT, media_stream_send_stats(pc->pbx->ms)->packets, fmt(dst, t),
+                             from_sdp ? " (from the SDP)" : " (latched)", o->in_recv);
+  }
+  if (!out_ok) {
+    SimAddr dst = pc->phone && pc->phone->ms ? media_stream_remote(pc->phone->ms) : (SimAddr){0, 0};
+    SimAddr src = pc->phone && pc->phone->ms ? media_stream_local(pc->phone->ms) : (SimAddr){0, 0};
+    if (e->len)
+      g_string_append(e, "; ");
+    g_string_append_printf(e, "phone sent %" G_GUINT64_FORMAT " RTP packets from %s to %s; the PBX media server "
+                              "received %" G_GUINT64_FORMAT, o->out_sent, fmt(src, s), fmt(dst, t),
+                           pc->pbx && pc->pbx->ms ? media_stream_recv_stats(pc->pbx->ms)->received : 0);
+  }
+  *cause = !in_ok && !out_ok ? "no-audio" : !in_ok ? "no-audio-in" : "no-audio-out";
+  return g_string_free(e, FALSE);
+}
+
+void
+scenario_explain(ScenarioRun *run, PlanCall *pc, CallOutcome *o)
+{
+  const char *cause = "ok";
+  char *why = NULL;
+  char t[24];
+  if (!pc->placed) {
+    cause = "not-placed";
+    why = g_strdup("the run ended (call.end_s) before this call's start");
+  } else if (!o->connected) {
+    const SipRegResult *rr = sip_reg_first_result(phone_reg(run->phone));
+    if (cfg_bool(run->cfg, "call.register") && !pc->registered && !(rr->done && rr->ok)) {
+      cause = "register-failed";
+      const RegistrarStats *rs = registrar_stats(pbx_registrar(run->pbx));
+      if (rr->done && rr->failure == SIP_REG_FAIL_TIMEOUT && rs->registers > 0)
+        why = g_strdup_printf("PBX received %" G_GUINT64_FORMAT " REGISTER request(s) and answered, but no answer reached the "
+                              "phone: the home NAT dropped %" G_GUINT64_FORMAT " inbound packets with no binding "
+                              "(the answers went to another port than the phone's mapping)",
+                              rs->registers, pc->nat_no_binding1);
+      else if (rr->done && rr->failure == SIP_REG_FAIL_TIMEOUT)
+        why = g_strdup_printf("phone's REGISTER got no answer (Timer F) and the PBX never received it");
+      else
+        why = g_strdup_printf("phone's REGISTER %s (%s, status %u; the registrar counted %" G_GUINT64_FORMAT
+                              " bad digests)", rr->done ? "failed" : "got no answer",
+                              sip_reg_failure_name(rr->failure), rr->status, rs->bad_response);
+    } else if (pc->inbound && (pc->phone == NULL || pc->pbx == NULL || pc->pbx->ss == NULL)) {
+      cause = "inbound-unreachable";
+      why = explain_inbound(run, pc, o);
+    } else {
+      cause = "setup-failed";
+      const SipFlow *f = pc->inbound && pc->pbx ? &pc->pbx->target : NULL;
+      g_autofree char *res = o->final_status ? g_strdup_printf("final status %u", o->final_status)
+                                             : g_strdup_printf("no final response (%s)",
+                                                               o->setup_timer ? o->setup_timer : "none");
+      why = g_strdup_printf("the %s INVITE%s%s got %s", pc->inbound ? "PBX's" : "phone's", f ? " to " : "",
+                            f ? fmt(f->remote, t) : "", res);
+    }
+  } else if (o->dropped) {
+    why = explain_drop(pc, o, &cause);
+  } else if (o->audio != AUDIO_TWO_WAY) {
+    why = explain_audio(run, pc, o, &cause);
+  } else {
+    SimAddr dst = pc->pbx && pc->pbx->ms ? media_stream_remote(pc->pbx->ms) : (SimAddr){0, 0};
+    why = g_strdup_printf("two-way audio: the PBX sent RTP to %s and each side heard %.0f%% / %.0f%%", fmt(dst, t),
+                          o->out_sent ? 100.0 * o->out_recv / o->out_sent : 0.0,
+                          o->in_sent ? 100.0 * o->in_recv / o->in_sent : 0.0);
+  }
+  g_free(o->cause);
+  g_free(o->explanation);
+  o->cause = g_strdup(cause);
+  o->explanation = why;
+}

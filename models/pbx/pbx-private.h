@@ -1,0 +1,25 @@
+/* pbx-private.h — the PBX's state, shared by pbx.c (signalling) and pbx-media.c (media server). */
+#pragma once
+
+#include "pbx/pbx.h"
+
+struct Pbx {
+  SimNode host;             /* the PBX host */
+  guint32 sip_addr;         /* SIP address */
+  guint32 media_addr;       /* media server address (pbx.media_addr) */
+  SimNode remote_host;      /* the remote party's host */
+  guint32 remote_addr;      /* its address */
+  char *domain;             /* SIP address as text, the domain of every AOR */
+  SipStack *stack;          /* SIP transport and transactions */
+  Registrar *registrar;     /* registrar and location service */
+  SipSessionMgr *mgr;       /* B2BUA sessions */
+  MediaLatch latching;      /* pbx.latching */
+  gboolean srtp;            /* pbx.srtp: accept SDES SRTP offers */
+  gboolean require_registration; /* pbx.require_registration */
+  gboolean offer_srtp;      /* inbound calls: offer SRTP (the phone's profile asked for it) */
+  SimTime answer_delay;     /* pbx.answer_delay_ms: the remote party picks up */
+  guint16 media_port;       /* pbx.media_port: first RTP port */
+  MediaStreamParams media;  /* template of the media server's streams */
+  GPtrArray *calls;         /* PbxCall*, owned */
+  GRand *rand;              /* SRTP keys */
+};
