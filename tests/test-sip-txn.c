@@ -444,6 +444,45 @@ test_stream_transports(gconstpointer data)
   done(&t);
 }
 
+/* RFC 3261 §18.1.1: a request above the limit goes over TCP, its Via saying so; with the limit
+ * off (0) it goes over UDP as it is. */
+static void
+test_large_request_to_tcp(gconstpointer data)
+{
+  guint limit = GPOINTER_TO_UINT(data);
+  T t = {0};
+  world(&t);
+  t.answer = 200;
+  g_autoptr(GError) error = NULL;
+  SipStackParams p = {.honour_rport = TRUE, .rand_stream = SIM_STREAM_MODEL + 1, .udp_max_bytes = limit};
+  p.tl.name = "a";
+  p.tl.addr = A_ADDR;
+  p.tl.udp_port = 5060;
+  tls_params_default(&p.tl.tls);
+  sip_timers_default(&p.timers);
+  t.sa = sip_stack_new(t.a, &p, &server_ops, &t, &error);
+  g_assert_no_error(error);
+  t.sb = stack(&t, t.b, B_ADDR, 5060, TRUE, 2);
+  g_autofree char *branch = sip_stack_branch(t.sa);
+  g_autofree char *pad = g_strnfill(1400, 'x');
+  SipBuilder *b = sip_builder_request("OPTIONS", "sip:bob@10.0.0.2");
+  sip_builder_addf(b, SIP_HDR_VIA, "SIP/2.0/UDP 10.0.0.1:5060;branch=%s;rport", branch);
+  sip_builder_add(b, SIP_HDR_FROM, "<sip:alice@10.0.0.1>;tag=f");
+  sip_builder_add(b, SIP_HDR_TO, "<sip:bob@10.0.0.2>");
+  sip_builder_add(b, SIP_HDR_CALL_ID, "big@10.0.0.1");
+  sip_builder_add(b, SIP_HDR_CSEQ, "1 OPTIONS");
+  sip_builder_add_named(b, "X-Padding", pad);
+  g_autoptr(GBytes) req = sip_builder_finish(b, NULL, NULL, 0);
+  SipFlow flow = {.net = SIP_NET_UDP, .remote = {B_ADDR, 5060}};
+  SipTxn *txn = sip_txn_client(t.sa, req, &flow, &client_ops, &t);
+  g_assert_cmpint(sip_txn_flow(txn)->net, ==, limit ? SIP_NET_TCP : SIP_NET_UDP);
+  sim_run(SIM_S(2));
+  g_assert_cmpuint(t.tu_requests, ==, 1);
+  g_assert_cmpuint(t.last_status, ==, 200);
+  g_assert_cmpuint(sip_tl_stats(sip_stack_tl(t.sb))->conns_accepted, ==, limit ? 1 : 0);
+  done(&t);
+}
+
 static void
 test_malformed_datagram(void)
 {
@@ -482,5 +521,9 @@ main(int argc, char **argv)
   g_test_add_data_func("/sip/transport/tls-request-response-ping-pong", GINT_TO_POINTER(SIP_NET_TLS),
                        test_stream_transports);
   g_test_add_func("/sip/transport/malformed-dropped-keepalive-counted", test_malformed_datagram);
+  g_test_add_data_func("/sip/transport/request-over-1300-bytes-goes-tcp", GUINT_TO_POINTER(1300),
+                       test_large_request_to_tcp);
+  g_test_add_data_func("/sip/transport/large-request-as-is-when-rule-off", GUINT_TO_POINTER(0),
+                       test_large_request_to_tcp);
   return g_test_run();
 }

@@ -211,6 +211,7 @@ pbx_new(const Config *cfg, const PbxSetup *setup, GError **error)
   tls_params_from_config(cfg, &sp.tl.tls);
   sp.tl.tls.index = 200;
   sip_timers_from_config(cfg, &sp.timers);
+  sp.udp_max_bytes = (guint)cfg_int(cfg, "sip.udp_max_bytes"); /* RFC 3261 §18.1.1 */
   x->stack = sip_stack_new(x->host, &sp, &stack_ops, x, error);
   if (x->stack == NULL) {
     pbx_free(x);

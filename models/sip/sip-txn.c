@@ -21,6 +21,9 @@ const CfgKeyDef sip_txn_keys[] = {
    "SIP Timer T2, the longest retransmission interval (RFC 3261 §17.1.1.1)."},
   {"sip.t4_ms", CFG_INT, "ms", "5000", "1..600000",
    "SIP Timer T4, the longest a message stays in the network (RFC 3261 §17.1.1.1)."},
+  {"sip.udp_max_bytes", CFG_INT, "bytes", "1300", "0..65535",
+   "Requests larger than this go over TCP instead of UDP (RFC 3261 §18.1.1: 1300 when the path MTU is "
+   "unknown); 0 sends them over UDP as they are, as some phones do."},
   {NULL},
 };
 
@@ -58,6 +61,7 @@ struct SipStack {
   SipTl *tl;           /* transport layer */
   SipTimers timers;    /* T1, T2, T4 */
   gboolean honour_rport; /* RFC 3581 §4 */
+  guint udp_max_bytes;   /* RFC 3261 §18.1.1 limit, 0 = none */
   GRand *rand;         /* branches and tags */
   SipStackOps ops;     /* TU callbacks */
   void *ctx;           /* their context */
@@ -251,6 +255,28 @@ client_send_failed(void *data)
   client_fail(data, SIP_TXN_TRANSPORT);
 }
 
+/* RFC 3261 §18.1.1: a request over UDP larger than the limit goes over TCP to the same place, with
+ * its top Via saying so.  Returns the bytes to send (a new reference). */
+static GBytes *
+large_to_tcp(SipStack *s, GBytes *req, SipFlow *flow)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data(req, &len);
+  SipMsg m;
+  SipSpan elem;
+  SipVia via;
+  if (flow->net != SIP_NET_UDP || !s->udp_max_bytes || len <= s->udp_max_bytes ||
+      sip_msg_parse(data, len, SIP_TP_DGRAM, &m, NULL) != 1 || sip_msg_value(&m, SIP_HDR_VIA, 0, &elem) != 1 ||
+      sip_via_parse(m.buf, elem, &via) != 1 || via.transport.len == 0)
+    return g_bytes_ref(req);
+  g_autoptr(SipEdits) e = sip_edits_new();
+  sip_edits_replace_span(e, via.transport, "TCP");
+  flow->net = SIP_NET_TCP;
+  flow->conn = 0;
+  sim_trace("sip", "%s udp-to-tcp %" G_GSIZE_FORMAT " bytes > %u", s->name, len, s->udp_max_bytes);
+  return sip_edits_apply_msg(e, &m);
+}
+
 SipTxn *
 sip_txn_client(SipStack *s, GBytes *req, const SipFlow *flow, const SipClientOps *ops, void *ctx)
 {
@@ -258,8 +284,8 @@ sip_txn_client(SipStack *s, GBytes *req, const SipFlow *flow, const SipClientOps
   SipTxn *t = g_new0(SipTxn, 1);
   t->s = s;
   t->client = TRUE;
-  t->req = g_bytes_ref(req);
   t->flow = *flow;
+  t->req = large_to_tcp(s, req, &t->flow);
   if (ops)
     t->ops = *ops;
   t->ctx = ctx;
@@ -687,6 +713,7 @@ sip_stack_new(SimNode host, const SipStackParams *params, const SipStackOps *ops
   if (s->timers.t1 <= 0)
     sip_timers_default(&s->timers);
   s->honour_rport = params->honour_rport;
+  s->udp_max_bytes = params->udp_max_bytes;
   s->rand = sim_rand_new(params->rand_stream);
   if (ops)
     s->ops = *ops;

@@ -59,6 +59,9 @@ typedef struct {
   SipTlParams tl;         /* transport parameters */
   SipTimers timers;       /* T1, T2, T4 */
   gboolean honour_rport;  /* RFC 3581: answer to the source port when the top Via has rport */
+  guint udp_max_bytes;    /* RFC 3261 §18.1.1: requests larger than this go over TCP instead of
+                           * UDP (1300 when the path MTU is unknown); 0 = send as-is, as some
+                           * phones do (the router then fragments them) */
   guint32 rand_stream;    /* random stream id for branch and tag values */
 } SipStackParams;
 

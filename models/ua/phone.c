@@ -242,6 +242,7 @@ phone_new(const Config *cfg, const PhoneSetup *setup, const PhoneOps *ops, void 
   tls_params_from_config(cfg, &sp.tl.tls);
   sp.tl.tls.index = 100 + setup->index;
   sip_timers_from_config(cfg, &sp.timers);
+  sp.udp_max_bytes = (guint)cfg_int(cfg, "sip.udp_max_bytes"); /* RFC 3261 §18.1.1 */
   p->stack = sip_stack_new(p->host, &sp, &stack_ops, p, error);
   if (p->stack == NULL) {
     phone_free(p);
