@@ -98,9 +98,10 @@ test_keepalive_60_fails(void)
 }
 
 static void
-test_keepalive_25_connects(void)
+test_keepalive_25_connects(gconstpointer method)
 {
-  g_autoptr(GPtrArray) r = run_with(INBOUND_300, "phone.keepalive_s=25", NULL);
+  g_autofree char *m = g_strdup_printf("phone.keepalive_method=%s", (const char *)method);
+  g_autoptr(GPtrArray) r = run_with(INBOUND_300, "phone.keepalive_s=25", m, NULL);
   CallOutcome *o = nth(r, 0);
   g_assert_true(o->connected);
   g_assert_cmpint(o->audio, ==, AUDIO_TWO_WAY);
@@ -319,7 +320,9 @@ main(int argc, char **argv)
   g_test_add_func("/call/naive-pbx-outbound-is-one-way-out", test_naive_outbound);
   g_test_add_func("/call/nat-aware-pbx-two-way", test_nat_aware_two_way);
   g_test_add_func("/call/keepalive-60s-vs-udp-timeout-30s-inbound-fails", test_keepalive_60_fails);
-  g_test_add_func("/call/keepalive-25s-inbound-connects", test_keepalive_25_connects);
+  g_test_add_data_func("/call/keepalive-25s-inbound-connects", "crlf", test_keepalive_25_connects);
+  g_test_add_data_func("/call/keepalive-25s-options-inbound-connects", "options", test_keepalive_25_connects);
+  g_test_add_data_func("/call/keepalive-25s-stun-inbound-connects", "stun", test_keepalive_25_connects);
   g_test_add_func("/call/bypass-two-way", test_bypass);
   g_test_add_func("/call/session-refresh-meets-expired-binding-drops-at-refresh", test_refresh_expired_binding);
   g_test_add_func("/call/lost-ack-path-ends-at-timer-h", test_lost_ack_timer_h);

@@ -483,6 +483,26 @@ test_large_request_to_tcp(gconstpointer data)
   done(&t);
 }
 
+/* RFC 5626 §4.4.2: a STUN Binding request on the SIP port is answered and counted as a ping; the
+ * answer counts as a pong at the sender. */
+static void
+test_stun_keepalive(void)
+{
+  T t = {0};
+  world(&t);
+  t.sa = stack(&t, t.a, A_ADDR, 5060, FALSE, 1);
+  t.sb = stack(&t, t.b, B_ADDR, 5060, FALSE, 2);
+  static const guint8 tid[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+  SipFlow flow = {.net = SIP_NET_UDP, .remote = {B_ADDR, 5060}};
+  g_assert_true(sip_tl_send_stun_ping(sip_stack_tl(t.sa), &flow, tid));
+  sim_run(SIM_S(1));
+  g_assert_cmpuint(t.pings, ==, 1); /* at b */
+  g_assert_cmpuint(t.pongs, ==, 1); /* at a */
+  g_assert_cmpuint(sip_tl_stats(sip_stack_tl(t.sb))->rx_malformed, ==, 0);
+  g_assert_cmpuint(sip_tl_stats(sip_stack_tl(t.sa))->tx_msgs, ==, 0); /* not a SIP message */
+  done(&t);
+}
+
 static void
 test_malformed_datagram(void)
 {
@@ -521,6 +541,7 @@ main(int argc, char **argv)
   g_test_add_data_func("/sip/transport/tls-request-response-ping-pong", GINT_TO_POINTER(SIP_NET_TLS),
                        test_stream_transports);
   g_test_add_func("/sip/transport/malformed-dropped-keepalive-counted", test_malformed_datagram);
+  g_test_add_func("/sip/transport/stun-keepalive-answered", test_stun_keepalive);
   g_test_add_data_func("/sip/transport/request-over-1300-bytes-goes-tcp", GUINT_TO_POINTER(1300),
                        test_large_request_to_tcp);
   g_test_add_data_func("/sip/transport/large-request-as-is-when-rule-off", GUINT_TO_POINTER(0),

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "stun/stun.h"
 #include "tls/stream.h"
 
 typedef struct Conn Conn;
@@ -340,11 +341,17 @@ static const SimSockOps tcp_listen_ops = {.accepted = tcp_accepted};
 
 /* ---- UDP ---------------------------------------------------------------------------------------- */
 
+static void udp_stun(SipTl *tl, SimSock sock, const guint8 *data, gsize len, const SipFlow *flow);
+
 static void
 udp_recv(void *ctx, SimSock sock, const guint8 *data, gsize len, SimAddr from)
 {
   SipTl *tl = ctx;
   SipFlow flow = {.net = SIP_NET_UDP, .remote = from, .local = sim_sock_local(sock)};
+  if (stun_looks_like(data, len)) {
+    udp_stun(tl, sock, data, len, &flow);
+    return;
+  }
   gsize i = 0;
   while (i < len && (data[i] == '\r' || data[i] == '\n'))
     i++;
@@ -357,6 +364,30 @@ udp_recv(void *ctx, SimSock sock, const guint8 *data, gsize len, SimAddr from)
 }
 
 static const SimSockOps udp_ops = {.recv = udp_recv};
+
+/* RFC 5626 §4.4.2 and §8.4: STUN on the SIP port.  A Binding request is answered with the source
+ * address as seen here (XOR-MAPPED-ADDRESS) and counts as a ping; a success response is a pong. */
+static void
+udp_stun(SipTl *tl, SimSock sock, const guint8 *data, gsize len, const SipFlow *flow)
+{
+  StunMsg m;
+  if (stun_msg_parse(data, len, &m, NULL) != 1 || m.method != STUN_METHOD_BINDING) {
+    tl->stats.rx_malformed++;
+    return;
+  }
+  if (m.klass == STUN_CLASS_REQUEST) {
+    StunBuilder b;
+    stun_builder_init(&b, STUN_METHOD_BINDING, STUN_CLASS_SUCCESS, m.tid);
+    stun_add_address(&b, STUN_ATTR_XOR_MAPPED_ADDRESS, flow->remote.addr, flow->remote.port);
+    stun_add_fingerprint(&b);
+    g_autoptr(GBytes) resp = stun_builder_steal(&b);
+    stun_builder_clear(&b);
+    sim_udp_send(sock, flow->remote, g_bytes_get_data(resp, NULL), g_bytes_get_size(resp));
+    keepalive(tl, flow, FALSE);
+  } else if (m.klass == STUN_CLASS_SUCCESS) {
+    keepalive(tl, flow, TRUE);
+  }
+}
 
 /* ---- Public ------------------------------------------------------------------------------------- */
 
@@ -466,7 +497,7 @@ gboolean
 sip_tl_send(SipTl *tl, SipFlow *flow, const guint8 *data, gsize len)
 {
   g_return_val_if_fail(tl != NULL && flow != NULL && data != NULL, FALSE);
-  gboolean keepalive_only = len > 0 && (data[0] == '\r' || data[0] == '\n');
+  gboolean keepalive_only = len > 0 && (data[0] == '\r' || data[0] == '\n' || stun_looks_like(data, len));
   if (flow->net == SIP_NET_UDP) {
     if (tl->udp < 0 || !sim_udp_send(tl->udp, flow->remote, data, len)) {
       tl->stats.tx_failed++;
@@ -498,6 +529,19 @@ gboolean
 sip_tl_send_ping(SipTl *tl, SipFlow *flow)
 {
   return sip_tl_send(tl, flow, (const guint8 *)"\r\n\r\n", 4);
+}
+
+gboolean
+sip_tl_send_stun_ping(SipTl *tl, SipFlow *flow, const guint8 tid[12])
+{
+  if (flow->net != SIP_NET_UDP)
+    return sip_tl_send_ping(tl, flow); /* RFC 5626 §4.4.1: streams use CRLF */
+  StunBuilder b;
+  stun_builder_init(&b, STUN_METHOD_BINDING, STUN_CLASS_REQUEST, tid);
+  stun_add_fingerprint(&b);
+  g_autoptr(GBytes) req = stun_builder_steal(&b);
+  stun_builder_clear(&b);
+  return sip_tl_send(tl, flow, g_bytes_get_data(req, NULL), g_bytes_get_size(req));
 }
 
 void

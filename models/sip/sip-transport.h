@@ -73,6 +73,10 @@ void sip_tl_free(SipTl *tl);
  * used.  FALSE when there is no way to send (UDP socket off, connection could not start). */
 gboolean sip_tl_send(SipTl *tl, SipFlow *flow, const guint8 *data, gsize len);
 gboolean sip_tl_send_ping(SipTl *tl, SipFlow *flow); /* "\r\n\r\n" */
+/* RFC 5626 §4.4.2: a STUN Binding request as a keepalive on a UDP flow (a CRLF ping on streams).
+ * Every SipTl answers such requests on its UDP port and reports them as pings; the answers come
+ * back as pongs. */
+gboolean sip_tl_send_stun_ping(SipTl *tl, SipFlow *flow, const guint8 tid[12]);
 /* Close a stream connection (no flow_closed callback for it). */
 void sip_tl_close_flow(SipTl *tl, const SipFlow *flow);
 /* Is the flow's connection (stream) still open?  UDP flows are always "open". */

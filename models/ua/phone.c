@@ -23,8 +23,9 @@ const CfgKeyDef phone_keys[] = {
    "Local SIP port (desk phones use 5060); 0 picks a random port as softphones do."},
   {"phone.keepalive_s", CFG_INT, "s", "30", "0..86400",
    "Interval of the phone's NAT keepalives to the registrar, 0 for none (RFC 5626 §4.4.1; 25-30 s typical)."},
-  {"phone.keepalive_method", CFG_ENUM, "", "crlf", "crlf|options",
-   "Keepalive kind: a CRLF ping (RFC 5626 §3.5.1) or an OPTIONS request."},
+  {"phone.keepalive_method", CFG_ENUM, "", "crlf", "crlf|options|stun",
+   "Keepalive kind: a CRLF ping (RFC 5626 §3.5.1), an OPTIONS request, or a STUN Binding request on the "
+   "SIP flow (RFC 5626 §4.4.2; CRLF on TCP/TLS)."},
   {"phone.rtp_port", CFG_INT, "", "4000", "0..65534",
    "RTP port of the first call (even; later calls use the next even ports); 0 picks a random even port."},
   {"phone.symmetric_rtp", CFG_BOOL, "", "true", NULL,
@@ -182,12 +183,21 @@ keepalive_tick(void *data)
   SipFlow flow = *sip_reg_flow(p->reg);
   if (flow.remote.addr == 0)
     flow = (SipFlow){.net = p->net, .remote = {p->pbx_addr, p->net == SIP_NET_TLS ? 5061 : 5060}};
-  if (p->ka_method == PHONE_KEEPALIVE_CRLF)
+  static const char *const names[] = {"crlf", "options", "stun"};
+  if (p->ka_method == PHONE_KEEPALIVE_CRLF) {
     sip_tl_send_ping(sip_stack_tl(p->stack), &flow);
-  else
+  } else if (p->ka_method == PHONE_KEEPALIVE_STUN) {
+    guint8 tid[12];
+    for (int i = 0; i < 12; i += 4) {
+      guint32 r = sip_stack_random(p->stack);
+      memcpy(tid + i, &r, 4);
+    }
+    sip_tl_send_stun_ping(sip_stack_tl(p->stack), &flow, tid);
+  } else {
     send_options_ping(p, &flow);
+  }
   p->ka_sent++;
-  sim_trace("phone", "%s keepalive %s", p->name, p->ka_method == PHONE_KEEPALIVE_CRLF ? "crlf" : "options");
+  sim_trace("phone", "%s keepalive %s", p->name, names[p->ka_method]);
   p->ka_ev = sim_schedule(SIM_S(p->keepalive_s), keepalive_tick, p);
 }
 

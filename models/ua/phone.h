@@ -22,6 +22,7 @@ G_BEGIN_DECLS
 typedef enum {
   PHONE_KEEPALIVE_CRLF,    /* "\r\n\r\n" (RFC 5626 §3.5.1) */
   PHONE_KEEPALIVE_OPTIONS, /* an OPTIONS request to the registrar */
+  PHONE_KEEPALIVE_STUN,    /* a STUN Binding request on the SIP flow (RFC 5626 §4.4.2; CRLF on streams) */
 } PhoneKeepalive;
 
 typedef enum {
