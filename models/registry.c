@@ -20,6 +20,7 @@ extern const CfgKeyDef pbx_keys[];
 extern const CfgKeyDef call_keys[];
 extern const CfgKeyDef alg_keys[];
 extern const CfgKeyDef alg_linux_keys[];
+extern const CfgKeyDef alg_ideal_keys[];
 
 void
 models_register_keys(void)
@@ -46,5 +47,6 @@ models_register_keys(void)
   cfg_register(call_keys);
   cfg_register(alg_keys);
   cfg_register(alg_linux_keys);
+  cfg_register(alg_ideal_keys);
   g_once_init_leave(&once, 1);
 }

@@ -37,6 +37,7 @@ void cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 int cmd_keys(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_alg(int argc, char **argv);
 int cmd_call(int argc, char **argv);
 
 G_END_DECLS

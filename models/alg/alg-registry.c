@@ -7,18 +7,20 @@
 
 extern const AlgOps alg_off_ops;
 extern const AlgOps alg_linux_ops;
+extern const AlgOps alg_ideal_ops;
 
 /* One line per ALG. */
 static const AlgOps *const registry[] = {
   &alg_off_ops,
   &alg_linux_ops,
+  &alg_ideal_ops,
   NULL,
 };
 
 const CfgKeyDef alg_keys[] = {
   { "router.alg", CFG_STRING, "", "off", NULL,
-    "The router's SIP ALG, by name (algsim alg list): off (none) or linux (nf_conntrack_sip + "
-    "nf_nat_sip as measured on Linux 6.18)." },
+    "The router's SIP ALG, by name (algsim alg list): off (none), linux (nf_conntrack_sip + "
+    "nf_nat_sip as measured on Linux 6.18) or ideal (a correct ALG, the control)." },
   { NULL },
 };
 
