@@ -261,6 +261,34 @@ test_bye_flushes(Fx *fx, gconstpointer data)
 }
 
 static void
+test_single_use(Fx *fx, gconstpointer data)
+{
+  (void)data;
+  g_autofree char *dir = tu_data_path("linux-alg");
+  g_autofree char *inv = g_build_filename(dir, "04-invite-sdp.in", NULL);
+  g_autofree char *ack = msg_file(fx, "ack.in",
+                                  "ACK sip:bob@203.0.113.10 SIP/2.0\r\n"
+                                  "Via: SIP/2.0/UDP 192.168.1.50:5060;branch=z9hG4bKack1;rport\r\n"
+                                  "From: \"Alice\" <sip:alice@192.168.1.50>;tag=a73kszlfl\r\n"
+                                  "To: <sip:bob@203.0.113.10>;tag=b1\r\n"
+                                  "Call-ID: 3848276298220188511@192.168.1.50\r\n"
+                                  "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n");
+  g_autofree char *pre = g_strdup_printf("phone2pbx:udp:%s", inv);
+  char *pres[] = { pre, NULL };
+  AlgReplayOpts o;
+  alg_replay_opts_init(&o);
+  o.case_file = ack;
+  o.pre = pres;
+  o.rtp_probe = TRUE;
+  o.probe_each = TRUE; /* after step 1 from :20000, after step 2 from :20100 */
+  g_autofree char *out = replay(fx, &o);
+  g_assert_nonnull(strstr(out, "Via: SIP/2.0/UDP 203.0.113.2:5060;"));
+  g_assert_nonnull(strstr(fx->rep->str, "rtp  203.0.113.10:20000 -> 203.0.113.2:4000 : DELIVERED"));
+  /* The first flow consumed the expectation: a new source port finds none. */
+  g_assert_nonnull(strstr(fx->rep->str, "rtp  203.0.113.10:20100 -> 203.0.113.2:4000 : not delivered"));
+}
+
+static void
 test_direct_media(Fx *fx, gconstpointer data)
 {
   (void)data;
@@ -447,6 +475,7 @@ main(int argc, char **argv)
   ADD("/alg/linux/content-length-counts-from-v-to-end", test_content_length_to_end);
   ADD("/alg/linux/bye-flushes-media-pinholes", test_bye_flushes);
   ADD("/alg/linux/direct-media-restricts-source", test_direct_media);
+  ADD("/alg/linux/media-pinhole-is-single-use", test_single_use);
   ADD("/alg/linux/bare-lf-rewrites-headers-not-sdp", test_bare_lf);
   ADD("/alg/linux/media-port-below-1024-drops", test_low_media_port_drops);
   ADD("/alg/linux/direct-signalling-restricts-incoming-calls", test_direct_signalling);

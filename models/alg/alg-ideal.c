@@ -308,6 +308,7 @@ const AlgOps alg_ideal_ops = {
   .summary = "A correct ALG (control): Contact and SDP c=/o=/a=rtcp mapped with real ports, exact "
              "Content-Length, media pinholes from anywhere until BYE",
   .source = "RFC 3261, RFC 3581, RFC 4566; reference/linux-alg.md's failure list, avoided",
+  .keys = alg_ideal_keys,
   .create = ideal_create,
   .destroy = g_free,
   .packet = ideal_packet,

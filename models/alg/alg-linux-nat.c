@@ -75,7 +75,7 @@ map_sip_addr(LxMsg *m, LxHdr h)
 
 /* The top Via of this transport, and its maddr=, received= and rport= parameters. */
 static gboolean
-nat_via(LxMsg *m, const char **why)
+nat_via(LxMsg *m, gboolean request, const char **why)
 {
   LxHdr h = m->p->proto == NET_PROTO_TCP ? LX_HDR_VIA_TCP : LX_HDR_VIA_UDP;
   gsize moff, mlen, poff, plen;
@@ -83,9 +83,9 @@ nat_via(LxMsg *m, const char **why)
   guint16 port;
   if (lx_parse_header_uri(lx_msg_buf(m), NULL, m->len, h, NULL, &moff, &mlen, &addr, &port) <= 0)
     return TRUE;
-  /* Only a Via naming this flow's own endpoint as sent (the kernel compares the source in the
-   * original direction and the destination in the reply direction). */
-  SimAddr own = m->p->dir == NAT_DIR_OUT ? m->dir_src : m->dir_dst;
+  /* Only a Via naming this flow's own endpoint: a request's sender, a response's receiver (the
+   * kernel compares the packet's source for requests, its destination for responses). */
+  SimAddr own = request ? m->dir_src : m->dir_dst;
   if (addr != own.addr || port != own.port)
     return TRUE;
   gsize olen = m->len;
@@ -129,14 +129,15 @@ lx_nat_msg(LxMsg *m, const char **why)
   gsize moff, mlen;
   guint32 addr;
   guint16 port;
-  if (!(m->len >= 7 && g_ascii_strncasecmp(lx_msg_buf(m), "SIP/2.0", 7) == 0)) {
+  gboolean request = !(m->len >= 7 && g_ascii_strncasecmp(lx_msg_buf(m), "SIP/2.0", 7) == 0);
+  if (request) {
     if (lx_parse_request(lx_msg_buf(m), m->len, &moff, &mlen, &addr, &port) > 0 &&
         !map_addr(m, moff, mlen, addr, port)) {
       *why = "cannot mangle SIP message";
       return FALSE;
     }
   }
-  if (!nat_via(m, why))
+  if (!nat_via(m, request, why))
     return FALSE;
   /* Every Contact URI, comma lists included.  Like the kernel, the search position is not moved
    * by the length change of a rewrite. */

@@ -730,6 +730,7 @@ const AlgOps alg_linux_ops = {
   .summary = "Linux nf_conntrack_sip + nf_nat_sip (6.18, measured): exact-match header NAT, SDP "
              "o=/c= rewrite, Content-Length from v=, single-use media and registration pinholes",
   .source = "net/netfilter/nf_conntrack_sip.c, nf_nat_sip.c; corpus/linux-alg (reference/linux-alg.md)",
+  .keys = alg_linux_keys,
   .create = linux_create,
   .destroy = linux_destroy,
   .packet = linux_packet,

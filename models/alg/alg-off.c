@@ -8,6 +8,7 @@ const AlgOps alg_off_ops = {
   .name = "off",
   .summary = "No ALG: SIP passes untouched, no pinholes (the NAT's own filtering decides)",
   .source = "Linux without a ct helper rule (corpus #52); a router with SIP ALG disabled",
+  .keys = NULL,
   .create = NULL,
   .destroy = NULL,
   .packet = NULL,

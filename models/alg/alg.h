@@ -22,6 +22,7 @@ typedef struct {
   const char *name;    /* registry name, the value of router.alg: "linux", "off" */
   const char *summary; /* one line for `algsim alg list` */
   const char *source;  /* where the behaviour comes from (kernel files, corpus, RFC) */
+  const CfgKeyDef *keys; /* its alg.<name>_* key table (registered in models/registry.c), or NULL */
   /* Make the ALG's per-router state from the configuration (its alg.<name>_* keys); NULL and a
    * GError naming the key on bad values.  `nat` is the NAT it serves. */
   gpointer (*create)(const Config *cfg, Nat *nat, GError **error);
