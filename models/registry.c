@@ -21,6 +21,18 @@ extern const CfgKeyDef call_keys[];
 extern const CfgKeyDef alg_keys[];
 extern const CfgKeyDef alg_linux_keys[];
 extern const CfgKeyDef alg_ideal_keys[];
+extern const CfgKeyDef alg_wrong_media_port_keys[];
+extern const CfgKeyDef alg_contact_reset_keys[];
+extern const CfgKeyDef alg_mid_dialog_keys[];
+extern const CfgKeyDef alg_register_mangler_keys[];
+extern const CfgKeyDef alg_proxy_style_keys[];
+extern const CfgKeyDef alg_register_rewriter_keys[];
+extern const CfgKeyDef alg_tls_keys[];
+extern const CfgKeyDef alg_tls_reporter_keys[];
+extern const CfgKeyDef alg_media_inactivity_keys[];
+extern const CfgKeyDef alg_call_length_keys[];
+extern const CfgKeyDef alg_intermittent_keys[];
+extern const CfgKeyDef alg_fragment_dropper_keys[];
 
 void
 models_register_keys(void)
@@ -48,5 +60,17 @@ models_register_keys(void)
   cfg_register(alg_keys);
   cfg_register(alg_linux_keys);
   cfg_register(alg_ideal_keys);
+  cfg_register(alg_wrong_media_port_keys);
+  cfg_register(alg_contact_reset_keys);
+  cfg_register(alg_mid_dialog_keys);
+  cfg_register(alg_register_mangler_keys);
+  cfg_register(alg_proxy_style_keys);
+  cfg_register(alg_register_rewriter_keys);
+  cfg_register(alg_tls_keys);
+  cfg_register(alg_tls_reporter_keys);
+  cfg_register(alg_media_inactivity_keys);
+  cfg_register(alg_call_length_keys);
+  cfg_register(alg_intermittent_keys);
+  cfg_register(alg_fragment_dropper_keys);
   g_once_init_leave(&once, 1);
 }

@@ -35,6 +35,10 @@ void cli_config_args_clear(CliConfigArgs *args);
 gboolean cli_parse(GOptionContext *ctx, int *argc, char ***argv);
 void cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
+/* --alg-plugin FILE of call/run: load the plugin and set router.alg to its ALG; on error prints
+ * "algsim: FILE: message" and returns FALSE (exit CLI_EXIT_USAGE). */
+gboolean cli_use_alg_plugin(Config *cfg, const char *path);
+
 int cmd_keys(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_alg(int argc, char **argv);

@@ -1,6 +1,7 @@
 /* cmd-alg.c — `algsim alg list|replay`: the registered ALGs, and one corpus case replayed through
  * the simulated router with the options of shared/tools/real-alg-testbed.sh (the replay itself
- * lives in models/alg/alg-replay.c).
+ * lives in models/alg/alg-replay.c).  --alg-plugin FILE loads a vendor ALG plugin first
+ * (models/alg/alg-plugin.c) and simulates it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,8 +12,28 @@
 #include "models.h"
 
 static int
-alg_list_cmd(void)
+alg_list_cmd(int argc, char **argv)
 {
+  g_auto(GStrv) plugins = NULL;
+  GOptionEntry entries[] = {
+    {"alg-plugin", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &plugins, "Load this ALG plugin first (repeatable)", "FILE"},
+    G_OPTION_ENTRY_NULL,
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("- list the ALGs (built-in and loaded plugins)");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  if (!cli_parse(ctx, &argc, &argv))
+    return CLI_EXIT_USAGE;
+  if (argc > 1) {
+    cli_error("alg list: unexpected argument '%s'", argv[1]);
+    return CLI_EXIT_USAGE;
+  }
+  for (gsize i = 0; plugins && plugins[i]; i++) {
+    g_autoptr(GError) error = NULL;
+    if (!alg_plugin_load(plugins[i], &error)) {
+      cli_error("%s", error->message);
+      return CLI_EXIT_USAGE;
+    }
+  }
   const AlgOps *const *l = alg_list();
   for (gsize i = 0; l[i]; i++) {
     printf("%-8s %s\n         source: %s\n", l[i]->name, l[i]->summary, l[i]->source);
@@ -24,6 +45,18 @@ alg_list_cmd(void)
     }
   }
   return CLI_EXIT_OK;
+}
+
+gboolean
+cli_use_alg_plugin(Config *cfg, const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  const char *name = alg_plugin_load(path, &error);
+  if (!name || !cfg_set(cfg, "router.alg", name, "--alg-plugin", &error)) {
+    cli_error("%s", error->message);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 static gboolean
@@ -47,7 +80,8 @@ alg_replay_cmd(int argc, char **argv)
   gint sport = o.sport, dport = 0, split = 0, probe_sport = o.probe_sport, probe_before = 0;
   GOptionEntry entries[] = {
     {"alg", 0, 0, G_OPTION_ARG_STRING, &alg, "ALG to simulate (default linux; see 'algsim alg list')", "NAME"},
-    {"alg-plugin", 0, 0, G_OPTION_ARG_FILENAME, &plugin, "ALG plugin file (not yet supported)", "FILE"},
+    {"alg-plugin", 0, 0, G_OPTION_ARG_FILENAME, &plugin,
+     "Load this vendor ALG plugin (include/algsim/alg-plugin.h) and simulate it", "FILE"},
     {"dir", 'd', 0, G_OPTION_ARG_STRING, &dir, "Direction of CASE.in: phone2pbx (default) or pbx2phone", "DIR"},
     {"proto", 't', 0, G_OPTION_ARG_STRING, &proto, "Transport of CASE.in: udp (default) or tcp", "PROTO"},
     {"sport", 's', 0, G_OPTION_ARG_INT, &sport, "Sender's source port (default 5060; 0 = ephemeral)", "N"},
@@ -87,10 +121,6 @@ alg_replay_cmd(int argc, char **argv)
   GBytes *got = NULL;
   if (!cli_parse(ctx, &argc, &argv))
     goto out;
-  if (plugin) {
-    cli_error("alg replay: --alg-plugin: ALG plugins are not yet supported");
-    goto out;
-  }
   if (argc != 2) {
     cli_error("alg replay: expected exactly one CASE file (try 'algsim alg replay --help')");
     goto out;
@@ -98,6 +128,18 @@ alg_replay_cmd(int argc, char **argv)
   o.case_file = argv[1];
   if (alg)
     o.alg = alg;
+  if (plugin) {
+    const char *name = alg_plugin_load(plugin, &error);
+    if (!name) {
+      cli_error("%s", error->message);
+      goto out;
+    }
+    if (alg && strcmp(alg, name) != 0) {
+      cli_error("alg replay: --alg %s and --alg-plugin (ALG '%s') disagree", alg, name);
+      goto out;
+    }
+    o.alg = name;
+  }
   if (dir)
     o.dir = dir;
   if (proto)
@@ -168,10 +210,10 @@ out:
 int
 cmd_alg(int argc, char **argv)
 {
-  if (argc >= 2 && strcmp(argv[1], "list") == 0 && argc == 2)
-    return alg_list_cmd();
+  if (argc >= 2 && strcmp(argv[1], "list") == 0)
+    return alg_list_cmd(argc - 1, argv + 1);
   if (argc >= 2 && strcmp(argv[1], "replay") == 0)
     return alg_replay_cmd(argc - 1, argv + 1);
-  cli_error("alg: expected 'alg list' or 'alg replay [OPTIONS] CASE.in' (try 'algsim alg replay --help')");
+  cli_error("alg: expected 'alg list [--alg-plugin FILE]' or 'alg replay [OPTIONS] CASE.in' (try 'algsim alg replay --help')");
   return CLI_EXIT_USAGE;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alg/alg.h"
 #include "call/scenario.h"
 #include "cli.h"
 
@@ -26,11 +27,14 @@ cmd_call(int argc, char **argv)
   CliConfigArgs cargs = {0};
   gboolean json = FALSE;
   g_autofree char *trace_dir = NULL;
+  g_autofree char *plugin = NULL;
   g_autofree GOptionEntry *entries = cli_config_option_entries(&cargs);
   GOptionEntry own[] = {
     {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the outcomes as JSON", NULL},
     {"trace", 0, 0, G_OPTION_ARG_FILENAME, &trace_dir,
      "Write trace.txt, a pcap per link, ladder.txt/.svg and timeline.txt/.svg into DIR", "DIR"},
+    {"alg-plugin", 0, 0, G_OPTION_ARG_FILENAME, &plugin,
+     "Load this vendor ALG plugin (include/algsim/alg-plugin.h) and set router.alg to it", "FILE"},
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("- run one call scenario and print its outcomes");
@@ -53,6 +57,8 @@ cmd_call(int argc, char **argv)
   }
   cfg = cli_config_load(&cargs);
   if (!cfg)
+    goto out;
+  if (plugin && !cli_use_alg_plugin(cfg, plugin))
     goto out;
   if (trace_dir) { /* the NAT timeline needs a row for every refreshing packet */
     g_autoptr(GError) e = NULL;

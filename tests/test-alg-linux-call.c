@@ -44,6 +44,26 @@ test_control_off(void)
   g_ptr_array_unref(out);
 }
 
+/* Over TCP the REGISTER's Contact reaches the registrar rewritten, and its 200 lists that public
+ * Contact, not the phone's own.  A lenient phone (PJSIP's way) keeps the expiry and is registered;
+ * a strict one (phone.register_strict_contact) counts it as a failure: a registration symptom of
+ * the ALG that depends on the phone. */
+static void
+test_tcp_register_contact(gconstpointer data)
+{
+  gboolean strict = GPOINTER_TO_INT(data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Config) cfg = tu_config("router.alg=linux", "pbx.profile=nat-aware", "phone.transport=tcp",
+                                    strict ? "phone.register_strict_contact=true" : "phone.register_strict_contact=false",
+                                    NULL);
+  GPtrArray *out = NULL;
+  g_assert_true(scenario_run(cfg, NULL, &out, &error));
+  const CallOutcome *o = out->pdata[0];
+  g_assert_cmpuint(o->reg_status, ==, 200);
+  g_assert_cmpint(o->registered, ==, !strict);
+  g_ptr_array_unref(out);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -51,5 +71,8 @@ main(int argc, char **argv)
   g_test_add_data_func("/alg/linux/full-call-naive-pbx-two-way", "naive", test_linux_call);
   g_test_add_data_func("/alg/linux/full-call-nat-aware-pbx-two-way", "nat-aware", test_linux_call);
   g_test_add_func("/alg/linux/control-alg-off-naive-pbx-one-way", test_control_off);
+  g_test_add_data_func("/alg/linux/tcp-register-lenient-phone-registered", GINT_TO_POINTER(FALSE),
+                       test_tcp_register_contact);
+  g_test_add_data_func("/alg/linux/tcp-register-strict-phone-fails", GINT_TO_POINTER(TRUE), test_tcp_register_contact);
   return g_test_run();
 }

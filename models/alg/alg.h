@@ -50,4 +50,24 @@ Alg *alg_attach(const Config *cfg, Nat *nat, GError **error);
 void alg_free(Alg *alg);
 const AlgOps *alg_ops(const Alg *alg);
 
+/* Add an ALG at run time, after the built-in ones (ops must live for the process). */
+void alg_register(const AlgOps *ops);
+
+/* ---- Vendor plugins (alg-plugin.c; include/algsim/alg-plugin.h is the plugin side) ---- */
+
+#define ALG_PLUGIN_ERROR (alg_plugin_error_quark())
+GQuark alg_plugin_error_quark(void);
+typedef enum {
+  ALG_PLUGIN_ERROR_NOT_FOUND,  /* no such file */
+  ALG_PLUGIN_ERROR_NOT_MODULE, /* not a loadable shared object */
+  ALG_PLUGIN_ERROR_NO_SYMBOL,  /* no algsim_alg_plugin_v1 */
+  ALG_PLUGIN_ERROR_ABI,        /* built for another ALG ABI version */
+  ALG_PLUGIN_ERROR_INVALID,    /* bad name, missing callback, name taken */
+} AlgPluginError;
+
+/* Load the ALG plugin in `path` and register it under its own name (router.alg = <name> then
+ * selects it); loading the same path again is a no-op.  Its name (owned by the plugin), or NULL
+ * and an ALG_PLUGIN_ERROR whose message starts with the path. */
+const char *alg_plugin_load(const char *path, GError **error);
+
 G_END_DECLS

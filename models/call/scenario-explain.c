@@ -40,6 +40,22 @@ explain_inbound(ScenarioRun *run, PlanCall *pc, CallOutcome *o)
     return g_strdup_printf("PBX sent the INVITE to %s, the Contact as the phone wrote it; that address is private, "
                            "so the Internet could not deliver it and the PBX gave up (%s)",
                            fmt(x->target.remote, t), what);
+  const RegBinding *rb = registrar_binding(pbx_registrar(run->pbx), cfg_str(run->cfg, "phone.user"));
+  if ((nb || fl) && rb && !x->target_via_source && rb->contact_addr.addr == rb->source.remote.addr &&
+      rb->contact_addr.port != rb->source.remote.port) {
+    char s[24];
+    return g_strdup_printf("PBX sent the INVITE to %s, the Contact it registered; the phone's REGISTER came from %s, "
+                           "so the Contact's public address was written with a port that maps to nothing (rewritten "
+                           "on the way): the home NAT dropped %" G_GUINT64_FORMAT " packets with no binding and the "
+                           "phone never rang (%s)",
+                           fmt(x->target.remote, t), fmt(rb->source.remote, s), nb, what);
+  }
+  if ((nb || fl) && rb && !rb->natted && rb->pings_sent == 0)
+    return g_strdup_printf("PBX sent the INVITE to %s; the home NAT dropped %" G_GUINT64_FORMAT " packets with no "
+                           "binding: the phone's mapping had expired.  The registered Contact equals the REGISTER's "
+                           "source, so the registrar saw no NAT and sent no keepalive pings to hold the mapping "
+                           "open (%s)",
+                           fmt(x->target.remote, t), nb, what);
   if (nb || fl)
     return g_strdup_printf("PBX sent the INVITE to %s (%s); the home NAT dropped %" G_GUINT64_FORMAT
                            " packets with no binding and %" G_GUINT64_FORMAT " filtered: the phone's mapping had "
@@ -51,7 +67,7 @@ explain_inbound(ScenarioRun *run, PlanCall *pc, CallOutcome *o)
 }
 
 static char *
-explain_drop(PlanCall *pc, CallOutcome *o, const char **cause)
+explain_drop(ScenarioRun *run, PlanCall *pc, CallOutcome *o, const char **cause)
 {
   const SipSessionReport *pr = pc->phone ? sip_session_report(pc->phone->ss) : NULL;
   const SipSessionReport *xr = pc->pbx && pc->pbx->ss ? sip_session_report(pc->pbx->ss) : NULL;
@@ -69,10 +85,16 @@ explain_drop(PlanCall *pc, CallOutcome *o, const char **cause)
     *cause = "dropped-session-refresh";
     guint64 nb = pc->nat_no_binding1 - pc->nat_no_binding0;
     const SipSessionReport *ref = xr && xr->we_refresh ? xr : pr;
-    return g_strdup_printf("%s's session refresh (RFC 4028, every %u s) did not get through%s; the call "
+    guint64 alg = run->topo->home ? router_stats(run->topo->home)->dropped_alg : 0;
+    g_autofree char *answer = ref && ref->end_status ? g_strdup_printf(" (it was answered %u)", ref->end_status)
+                                                     : g_strdup("");
+    g_autofree char *algs = alg ? g_strdup_printf(" — the home router's ALG dropped %" G_GUINT64_FORMAT " packets",
+                                                  alg)
+                                : g_strdup("");
+    return g_strdup_printf("%s's session refresh (RFC 4028, every %u s) did not get through%s%s%s; the call "
                            "ended after %.1f s (%s)",
-                           ref == xr ? "PBX" : "phone", ref ? ref->session_expires_s / 2 : 0,
-                           nb ? " — the home NAT dropped it: the phone's signalling binding had expired" : "",
+                           ref == xr ? "PBX" : "phone", ref ? ref->session_expires_s / 2 : 0, answer,
+                           nb ? " — the home NAT dropped it: the phone's signalling binding had expired" : "", algs,
                            o->drop_time_s, o->end_cause);
   }
   *cause = (pr && pr->end_cause == SIP_END_REQUEST_FAILED) || (xr && xr->end_cause == SIP_END_REQUEST_FAILED)
@@ -104,6 +126,12 @@ explain_audio(ScenarioRun *run, PlanCall *pc, CallOutcome *o, const char **cause
       g_string_append_printf(e, "PBX sent %" G_GUINT64_FORMAT " RTP packets to %s%s; the phone received %"
                                 G_GUINT64_FORMAT, media_stream_send_stats(pc->pbx->ms)->packets, fmt(dst, t),
                              from_sdp ? " (from the SDP)" : " (latched)", o->in_recv);
+    SimAddr mine = pc->phone && pc->phone->ms ? media_stream_local(pc->phone->ms) : (SimAddr){0, 0};
+    guint64 nb = pc->nat_no_binding1 - pc->nat_no_binding0;
+    if (!wrong && from_sdp && !scenario_addr_private(dst.addr) && mine.port && dst.port != mine.port && nb)
+      g_string_append_printf(e, ": the phone listens on %s, but the SDP that reached the PBX named port %u — "
+                                "rewritten on the way to a port that maps to nothing (the home NAT dropped %"
+                                G_GUINT64_FORMAT " packets with no binding)", fmt(mine, s), dst.port, nb);
   }
   if (!out_ok) {
     SimAddr dst = pc->phone && pc->phone->ms ? media_stream_remote(pc->phone->ms) : (SimAddr){0, 0};
@@ -139,6 +167,11 @@ scenario_explain(ScenarioRun *run, PlanCall *pc, CallOutcome *o)
                               rs->registers, pc->nat_no_binding1);
       else if (rr->done && rr->failure == SIP_REG_FAIL_TIMEOUT)
         why = g_strdup_printf("phone's REGISTER got no answer (Timer F) and the PBX never received it");
+      else if (rs->uri_mismatch)
+        why = g_strdup_printf("phone's REGISTER failed (%s, status %u): %" G_GUINT64_FORMAT " times the registrar "
+                              "found the digest's uri differs from the Request-URI (RFC 2617 §3.2.2.5) — the "
+                              "Request-URI was rewritten on the way after the phone signed it",
+                              sip_reg_failure_name(rr->failure), rr->status, rs->uri_mismatch);
       else
         why = g_strdup_printf("phone's REGISTER %s (%s, status %u; the registrar counted %" G_GUINT64_FORMAT
                               " bad digests)", rr->done ? "failed" : "got no answer",
@@ -156,7 +189,7 @@ scenario_explain(ScenarioRun *run, PlanCall *pc, CallOutcome *o)
                             f ? fmt(f->remote, t) : "", res);
     }
   } else if (o->dropped) {
-    why = explain_drop(pc, o, &cause);
+    why = explain_drop(run, pc, o, &cause);
   } else if (o->audio != AUDIO_TWO_WAY) {
     why = explain_audio(run, pc, o, &cause);
   } else {

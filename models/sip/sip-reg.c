@@ -25,6 +25,10 @@ const CfgKeyDef sip_reg_keys[] = {
    "before expiry (JsSIP Registrator: half the expiry above 64 s, expiry minus 5 s below; its random spread is left out)."},
   {"phone.rport", CFG_BOOL, "", "true", NULL,
    "Ask for responses on the NAT's source port with ;rport in the Via (RFC 3581 §3), as current phones do."},
+  {"phone.register_strict_contact", CFG_BOOL, "", "false", NULL,
+   "Count a 200 OK to REGISTER that lists other Contacts but not the phone's own (as after an ALG rewrote it) as a "
+   "failure, as some phones do; false keeps the Expires header or the expiry asked for, as PJSIP does (RFC 3261 "
+   "§10.2.4 leaves it open)."},
   {"phone.register_retry_s", CFG_INT, "s", "30", "1..86400",
    "Wait after a failed registration before a new attempt (RFC 5626 §4.5 base-time of 30 s when all flows failed, without its backoff)."},
   {NULL},
@@ -90,6 +94,7 @@ sip_reg_params_from_config(const Config *cfg, SipRegParams *p)
   p->net = SIP_NET_UDP;
   p->expires_s = (guint32)cfg_int(cfg, "phone.register_expires_s");
   p->refresh_fraction = cfg_double(cfg, "phone.register_refresh");
+  p->strict_contact = cfg_bool(cfg, "phone.register_strict_contact");
   p->rport = cfg_bool(cfg, "phone.rport");
   p->retry_interval = SIM_S(cfg_int(cfg, "phone.register_retry_s"));
 }
@@ -169,7 +174,8 @@ fail(SipReg *r, SipRegFailure why, guint status)
 }
 
 /* The expiry granted to our Contact (§10.2.4): its expires parameter, else Expires, else what we
- * asked.  FALSE when the 200 lists other Contacts but not ours. */
+ * asked.  When the 200 lists other Contacts but not ours (an ALG rewrote ours on the way): FALSE
+ * for a strict phone, else the Expires header or what we asked. */
 static gboolean
 granted_expiry(const SipReg *r, const SipMsg *resp, guint32 *granted)
 {
@@ -191,7 +197,7 @@ granted_expiry(const SipReg *r, const SipMsg *resp, guint32 *granted)
     any = FALSE; /* ours, without a parameter: fall through to Expires */
     break;
   }
-  if (any)
+  if (any && r->p.strict_contact)
     return FALSE;
   guint32 secs;
   *granted = sip_msg_expires(resp, &secs) == 1 ? secs : r->want_expires;

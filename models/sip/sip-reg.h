@@ -43,6 +43,7 @@ typedef struct {
   SimAddr contact;         /* our address as we believe it: Contact and Via sent-by */
   guint32 expires_s;       /* requested expiry (phone.register_expires_s) */
   double refresh_fraction; /* refresh at this fraction of a granted expiry > 64 s */
+  gboolean strict_contact; /* a 200 that lists other Contacts but not ours is a failure */
   gboolean rport;          /* ;rport in the Via (RFC 3581 §3) */
   gboolean expires_param;  /* request the expiry as Contact ;expires= (TRUE) or Expires: (FALSE) */
   SimTime retry_interval;  /* wait after a failure before a new attempt */
