@@ -36,9 +36,9 @@ alg_list_cmd(int argc, char **argv)
   }
   const AlgOps *const *l = alg_list();
   for (gsize i = 0; l[i]; i++) {
-    printf("%-8s %s\n         source: %s\n", l[i]->name, l[i]->summary, l[i]->source);
+    printf("%s\n    %s\n    source: %s\n", l[i]->name, l[i]->summary, l[i]->source);
     if (l[i]->keys) {
-      fputs("         keys:", stdout);
+      fputs("    keys:", stdout);
       for (const CfgKeyDef *k = l[i]->keys; k->name; k++)
         printf(" %s", k->name);
       fputs("\n", stdout);

@@ -15,10 +15,10 @@ static const CliCommand commands[] = {
   {"probe", "nat|qos [--profile FILE] [--set K=V ...]",
    "nat: discover the router's NAT behaviour with STUN (RFC 5780); qos: voice delay under cross traffic",
    cmd_probe},
-  {"alg", "list | replay [OPTIONS] CASE.in",
+  {"alg", "list | replay [OPTIONS] CASE.in  [--alg NAME] [--alg-plugin FILE.so]",
    "list: the simulated ALGs; replay: push SIP messages through the simulated router (real-alg-testbed.sh options)",
    cmd_alg},
-  {"call", "[--profile FILE] [--set K=V ...] [--json] [--trace DIR]",
+  {"call", "[--profile FILE] [--set K=V ...] [--json] [--trace DIR] [--alg-plugin FILE.so]",
    "Run one call scenario and print each call's outcome", cmd_call},
 };
 

@@ -79,7 +79,7 @@ test_list_shows_loaded_plugin(void)
   run_algsim(&r, a2);
   g_assert_cmpint(r.status, ==, 0);
   g_assert_nonnull(strstr(r.out, "linux"));
-  g_assert_nonnull(strstr(r.out, "contact-fixer example vendor plugin"));
+  g_assert_nonnull(strstr(r.out, "contact-fixer\n    example vendor plugin"));
   g_autofree char *src = g_strdup_printf("source: plugin %s: examples/alg-plugin/example-alg.c",
                                          plugin_path("ALGSIM_PLUGIN_EXAMPLE"));
   g_assert_nonnull(strstr(r.out, src));
