@@ -207,8 +207,9 @@ handle_msg(IdealAlg *a, IdealFlow *f, Msg *m)
   if (response) {
     guint code = lx_strtoul(b, 8, m->len, NULL);
     gsize moff, mlen;
+    /* The CSeq span is its number; " INVITE" must follow it, read within the packet. */
     if (code >= 300 && lx_get_header(b, 0, m->len, LX_HDR_CSEQ, &moff, &mlen) > 0 &&
-        strstr(b + moff, " INVITE") == b + moff + mlen)
+        moff + mlen + 7 <= m->len && memcmp(b + moff + mlen, " INVITE", 7) == 0)
       close_media(a, f, m->p->now); /* a failed INVITE opens no call */
   }
   if (m->p->dir != NAT_DIR_OUT)
