@@ -23,6 +23,16 @@ gboolean arch_base_init(ArchBase *b, const Config *cfg, Nat *nat, GError **error
 void arch_base_clear(ArchBase *b);
 NatAlgVerdict arch_base_packet(ArchBase *b, NatAlgPacket *p);
 
+/* The TLS archetypes' state: the ideal ALG for plain SIP and the ports they act on. */
+typedef struct {
+  ArchBase base;  /* the ideal ALG for plain SIP */
+  guint16 port;   /* alg.tls_port */
+  guint16 wrong;  /* alg.tls_wrong_port (tls-reporter) */
+} ArchTls;
+
+gpointer arch_tls_create(const Config *cfg, Nat *nat, GError **error);
+void arch_tls_destroy(gpointer state);
+
 /* The payload as text and its length. */
 const char *arch_payload(const NatAlgPacket *p);
 /* The flow's far (server) port or the phone's port is `port` (SIP on 5060, SIP/TLS on 5061). */

@@ -136,3 +136,24 @@ arch_ep_key(guint32 addr, guint16 port)
 {
   return ((guint64)addr << 16) | port;
 }
+
+gpointer
+arch_tls_create(const Config *cfg, Nat *nat, GError **error)
+{
+  ArchTls *a = g_new0(ArchTls, 1);
+  a->port = (guint16)cfg_int(cfg, "alg.tls_port");
+  a->wrong = (guint16)cfg_int(cfg, "alg.tls_wrong_port");
+  if (!arch_base_init(&a->base, cfg, nat, error)) {
+    g_free(a);
+    return NULL;
+  }
+  return a;
+}
+
+void
+arch_tls_destroy(gpointer state)
+{
+  ArchTls *a = state;
+  arch_base_clear(&a->base);
+  g_free(a);
+}

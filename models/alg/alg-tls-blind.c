@@ -16,35 +16,10 @@ const CfgKeyDef alg_tls_keys[] = {
   { NULL },
 };
 
-typedef struct {
-  ArchBase base;  /* the ideal ALG for plain SIP */
-  guint16 port;   /* alg.tls_port */
-} TlsBlind;
-
-static gpointer
-blind_create(const Config *cfg, Nat *nat, GError **error)
-{
-  TlsBlind *a = g_new0(TlsBlind, 1);
-  a->port = (guint16)cfg_int(cfg, "alg.tls_port");
-  if (!arch_base_init(&a->base, cfg, nat, error)) {
-    g_free(a);
-    return NULL;
-  }
-  return a;
-}
-
-static void
-blind_destroy(gpointer state)
-{
-  TlsBlind *a = state;
-  arch_base_clear(&a->base);
-  g_free(a);
-}
-
 static NatAlgVerdict
 blind_packet(gpointer state, NatAlgPacket *p)
 {
-  TlsBlind *a = state;
+  ArchTls *a = state;
   /* Encrypted: nothing to read, nothing opened (Check Point R80.20). */
   if (p->proto == NET_PROTO_TCP && arch_flow_port(p, a->port))
     return NAT_ALG_PASS;
@@ -58,7 +33,7 @@ const AlgOps alg_tls_blind_ops = {
   .source = "Check Point R80.20 VoIP guide (field-notes §4 A7): TLS not inspected, media ports "
             "must be opened by hand",
   .keys = alg_tls_keys,
-  .create = blind_create,
-  .destroy = blind_destroy,
+  .create = arch_tls_create,
+  .destroy = arch_tls_destroy,
   .packet = blind_packet,
 };

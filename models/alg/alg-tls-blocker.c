@@ -7,35 +7,10 @@
 
 extern const CfgKeyDef alg_tls_keys[];
 
-typedef struct {
-  ArchBase base; /* the ideal ALG for plain SIP */
-  guint16 port;  /* alg.tls_port */
-} TlsBlocker;
-
-static gpointer
-blocker_create(const Config *cfg, Nat *nat, GError **error)
-{
-  TlsBlocker *a = g_new0(TlsBlocker, 1);
-  a->port = (guint16)cfg_int(cfg, "alg.tls_port");
-  if (!arch_base_init(&a->base, cfg, nat, error)) {
-    g_free(a);
-    return NULL;
-  }
-  return a;
-}
-
-static void
-blocker_destroy(gpointer state)
-{
-  TlsBlocker *a = state;
-  arch_base_clear(&a->base);
-  g_free(a);
-}
-
 static NatAlgVerdict
 blocker_packet(gpointer state, NatAlgPacket *p)
 {
-  TlsBlocker *a = state;
+  ArchTls *a = state;
   if (p->proto == NET_PROTO_TCP && arch_flow_port(p, a->port))
     return NAT_ALG_DROP;
   return arch_base_packet(&a->base, p);
@@ -47,7 +22,7 @@ const AlgOps alg_tls_blocker_ops = {
              "(the TLS connection never opens)",
   .source = "hypothesis from the seed guide's \"block it outright\" (reference/seed-guide.txt)",
   .keys = alg_tls_keys,
-  .create = blocker_create,
-  .destroy = blocker_destroy,
+  .create = arch_tls_create,
+  .destroy = arch_tls_destroy,
   .packet = blocker_packet,
 };

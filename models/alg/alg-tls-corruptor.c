@@ -10,35 +10,10 @@
 
 extern const CfgKeyDef alg_tls_keys[];
 
-typedef struct {
-  ArchBase base; /* the ideal ALG for plain SIP */
-  guint16 port;  /* alg.tls_port */
-} TlsCorruptor;
-
-static gpointer
-corruptor_create(const Config *cfg, Nat *nat, GError **error)
-{
-  TlsCorruptor *a = g_new0(TlsCorruptor, 1);
-  a->port = (guint16)cfg_int(cfg, "alg.tls_port");
-  if (!arch_base_init(&a->base, cfg, nat, error)) {
-    g_free(a);
-    return NULL;
-  }
-  return a;
-}
-
-static void
-corruptor_destroy(gpointer state)
-{
-  TlsCorruptor *a = state;
-  arch_base_clear(&a->base);
-  g_free(a);
-}
-
 static NatAlgVerdict
 corruptor_packet(gpointer state, NatAlgPacket *p)
 {
-  TlsCorruptor *a = state;
+  ArchTls *a = state;
   if (!(p->proto == NET_PROTO_TCP && arch_flow_port(p, a->port)))
     return arch_base_packet(&a->base, p);
   const guint8 *b = p->pkt->data + p->payload_off;
@@ -59,7 +34,7 @@ const AlgOps alg_tls_corruptor_ops = {
              "on alg.tls_port changed (the TLS peer closes with bad_record_mac)",
   .source = "hypothesis from the seed guide's \"corrupt the packet\" (reference/seed-guide.txt)",
   .keys = alg_tls_keys,
-  .create = corruptor_create,
-  .destroy = corruptor_destroy,
+  .create = arch_tls_create,
+  .destroy = arch_tls_destroy,
   .packet = corruptor_packet,
 };

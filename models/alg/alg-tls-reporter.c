@@ -14,37 +14,10 @@ const CfgKeyDef alg_tls_reporter_keys[] = {
   { NULL },
 };
 
-typedef struct {
-  ArchBase base;   /* the ideal ALG for plain SIP */
-  guint16 port;    /* alg.tls_port */
-  guint16 wrong;   /* alg.tls_wrong_port */
-} TlsReporter;
-
-static gpointer
-reporter_create(const Config *cfg, Nat *nat, GError **error)
-{
-  TlsReporter *a = g_new0(TlsReporter, 1);
-  a->port = (guint16)cfg_int(cfg, "alg.tls_port");
-  a->wrong = (guint16)cfg_int(cfg, "alg.tls_wrong_port");
-  if (!arch_base_init(&a->base, cfg, nat, error)) {
-    g_free(a);
-    return NULL;
-  }
-  return a;
-}
-
-static void
-reporter_destroy(gpointer state)
-{
-  TlsReporter *a = state;
-  arch_base_clear(&a->base);
-  g_free(a);
-}
-
 static NatAlgVerdict
 reporter_packet(gpointer state, NatAlgPacket *p)
 {
-  TlsReporter *a = state;
+  ArchTls *a = state;
   if (!(p->proto == NET_PROTO_TCP && arch_flow_port(p, a->port)))
     return arch_base_packet(&a->base, p);
   guint8 *tcp = p->pkt->data + p->l4_off;
@@ -65,7 +38,7 @@ const AlgOps alg_tls_reporter_ops = {
   .source = "hypothesis from the seed guide's \"alter the port number incorrectly\" "
             "(reference/seed-guide.txt)",
   .keys = alg_tls_reporter_keys,
-  .create = reporter_create,
-  .destroy = reporter_destroy,
+  .create = arch_tls_create,
+  .destroy = arch_tls_destroy,
   .packet = reporter_packet,
 };
