@@ -149,12 +149,8 @@ on_request(void *ctx, SipStack *s, SipTxn *st, const SipMsg *req, const SipFlow 
     return;
   if (sip_session_mgr_request(x->mgr, st, req, flow) || st == NULL)
     return;
-  /* RFC 3261 §11.2: OPTIONS (a phone's keepalive) gets 200; other methods 405. */
-  guint status = req->method_id == SIP_METHOD_OPTIONS ? 200 : 405;
-  g_autofree char *tag = sip_stack_tag(s);
-  SipBuilder *b = sip_builder_response_to(req, status, NULL, tag);
-  sip_builder_add(b, SIP_HDR_ALLOW, "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, REGISTER");
-  sip_txn_respond(st, sip_builder_finish(b, NULL, NULL, 0));
+  /* OPTIONS (a phone's keepalive) gets 200, anything else 405. */
+  sip_answer_unhandled(s, st, req, "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, REGISTER");
 }
 
 static void

@@ -380,3 +380,13 @@ sip_build_cancel(const SipMsg *invite)
   sip_builder_addf(b, SIP_HDR_CSEQ, "%u CANCEL", num);
   return sip_builder_finish(b, NULL, NULL, 0);
 }
+
+gboolean
+sip_answer_unhandled(SipStack *s, SipTxn *st, const SipMsg *req, const char *allow)
+{
+  guint status = req->method_id == SIP_METHOD_OPTIONS ? 200 : 405;
+  g_autofree char *tag = sip_stack_tag(s);
+  SipBuilder *b = sip_builder_response_to(req, status, NULL, tag);
+  sip_builder_add(b, SIP_HDR_ALLOW, allow);
+  return sip_txn_respond(st, sip_builder_finish(b, NULL, NULL, 0));
+}

@@ -90,5 +90,8 @@ gboolean sip_uri_flow(const char *uri, SipNet def_net, SipFlow *flow);
 /* §9.1: CANCEL for a request we sent: same Request-URI, Call-ID, From, To, CSeq number, the one top
  * Via (same branch) and the same Route headers. */
 GBytes *sip_build_cancel(const SipMsg *invite);
+/* Answer a request no layer above handled (RFC 3261 §11.2, §8.2.1): 200 with Allow for OPTIONS,
+ * 405 with Allow for any other method. */
+gboolean sip_answer_unhandled(SipStack *s, SipTxn *st, const SipMsg *req, const char *allow);
 
 G_END_DECLS
