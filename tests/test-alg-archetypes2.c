@@ -1,5 +1,5 @@
 /* test-alg-archetypes2.c — whole calls through the one-fault ALG archetypes of field-notes §4
- * (A5 media-inactivity closer, A6 call-length killer, A7 TLS-blind, A8 fragment dropper) and the
+ * (A4 hold releaser, A5 media-inactivity closer, A6 call-length killer, A7 TLS-blind, A8 fragment dropper) and the
  * seed guide's hypotheses (TLS corruptor, blocker and re-porter; a stateful-intermittent ALG that a
  * reboot clears), and the eero profile's locked ALG.  Each test shows the archetype's symptom in
  * the measured call outcome (receivers' counts, setup timer, registration) and a control — the
@@ -164,6 +164,47 @@ test_tls_breaker(gconstpointer data)
   g_assert_cmpstr(o->cause, ==, "register-failed");
 }
 
+/* ---- A4 hold releaser ------------------------------------------------------------------------------ */
+
+#define HOLD_RESUME "pbx.profile=naive", "call.duration_s=60", "call.hold_at_s=10", "call.resume_at_s=30"
+
+/* Held at 10 s, resumed at 30 s: the resume gets a new public port, the PBX keeps the old SDP's,
+ * so after the resume the phone hears nothing; what the phone sends still arrives. */
+static void
+test_hold_releaser_keep(void)
+{
+  g_autoptr(GPtrArray) r = run_alg("hold-releaser", HOLD_RESUME, "pbx.reinvite_media=keep", NULL);
+  CallOutcome *o = nth(r, 0);
+  g_assert_true(o->connected);
+  g_assert_false(o->dropped);
+  g_assert_cmpuint(o->in_recv, >, 400); /* the 10 s before the hold */
+  g_assert_cmpuint(o->in_recv, <, 600);
+  g_assert_cmpuint(o->in_sent, >, o->in_recv + 1000);
+  g_assert_cmpuint(o->out_recv, >=, o->out_sent * 9 / 10);
+  g_assert_cmpint(o->audio, ==, AUDIO_ONE_WAY_OUT);
+  g_assert_cmpstr(o->cause, ==, "no-audio-in");
+  g_assert_nonnull(strstr(o->explanation, "pbx.reinvite_media = keep"));
+}
+
+/* Controls: the PBX adopting the re-INVITE's SDP follows the new port; a latching PBX (handover)
+ * follows the new source; the ideal ALG keeps the port, so keeping the old SDP is harmless; no
+ * hold, no new port. */
+static void
+test_hold_releaser_controls(void)
+{
+  g_autoptr(GPtrArray) upd = run_alg("hold-releaser", HOLD_RESUME, "pbx.reinvite_media=update", NULL);
+  assert_call_ok(nth(upd, 0));
+  g_assert_null(strstr(nth(upd, 0)->explanation, ":4000 ")); /* a new public port after the resume */
+  g_autoptr(GPtrArray) latch =
+    run_alg("hold-releaser", HOLD_RESUME, "pbx.reinvite_media=keep", "pbx.latching=handover", NULL);
+  assert_call_ok(nth(latch, 0));
+  g_autoptr(GPtrArray) ideal = run_alg("ideal", HOLD_RESUME, "pbx.reinvite_media=keep", NULL);
+  assert_call_ok(nth(ideal, 0));
+  g_autoptr(GPtrArray) nohold =
+    run_alg("hold-releaser", "pbx.profile=naive", "call.duration_s=40", "pbx.reinvite_media=keep", NULL);
+  assert_call_ok(nth(nohold, 0));
+}
+
 /* ---- A5 media-inactivity closer -------------------------------------------------------------------- */
 
 #define HOLD_CALL "pbx.profile=nat-aware", "call.duration_s=240", "call.hold_at_s=10"
@@ -323,6 +364,8 @@ main(int argc, char **argv)
     g_autofree char *path = g_strdup_printf("/alg/%s/tls-phone-cannot-register-udp-works", breakers[i].alg);
     g_test_add_data_func(path, &breakers[i], test_tls_breaker);
   }
+  g_test_add_func("/alg/hold-releaser/resume-new-port-pbx-keeps-old-sdp-one-way", test_hold_releaser_keep);
+  g_test_add_func("/alg/hold-releaser/controls-update-latching-ideal-no-hold", test_hold_releaser_controls);
   g_test_add_func("/alg/media-inactivity-closer/hold-170s-no-audio-in-after-resume", test_media_inactivity_long_hold);
   g_test_add_func("/alg/media-inactivity-closer/controls-alg-off-and-hold-50s-hear", test_media_inactivity_controls);
   g_test_add_func("/alg/call-length-killer/media-stops-at-max-call", test_call_length_killer);

@@ -173,6 +173,37 @@ test_expect_target_takes_reserved_port(void)
   nat_free(nat);
 }
 
+/* An ALG freeing a stream's translations (field-notes §4 A4): every binding of the endpoint goes and
+ * its port enters hold-down; a pinned expectation on another port then carries the endpoint's own
+ * outbound flow too, where an unpinned one would leave it to the port policy (preserve: 16384). */
+static void
+test_release_endpoint_and_pinned_port(void)
+{
+  tu_world(1);
+  Nat *nat = NAT_WITH("nat.mapping=eim", "nat.filtering=apdf", "nat.port_alloc=preserve",
+                      "nat.port_hold_s=120");
+  g_assert_cmpuint(out_udp(nat, SIM_S(1), PHONE, 16384, MEDIA, 40000), ==, 16384);
+  g_assert_cmpuint(out_udp(nat, SIM_S(1), PHONE, 16384, REMOTE, 40000), ==, 16384);
+  g_assert_cmpuint(out_udp(nat, SIM_S(1), PHONE, 5060, PBX, 5060), ==, 5060);
+  g_assert_cmpuint(nat_release_endpoint(nat, NET_PROTO_UDP, (SimAddr){ PHONE, 16384 }, "binding-released", SIM_S(2)),
+                   ==, 2);
+  g_assert_cmpuint(nat_binding_count(nat), ==, 1); /* the SIP flow stays */
+  g_assert_false(in_udp(nat, SIM_S(3), MEDIA, 40000, 16384, NULL));
+  /* Hold-down: another endpoint cannot take the released port. */
+  g_assert_cmpuint(out_udp(nat, SIM_S(3), PHONE2, 16384, MEDIA, 40000), !=, 16384);
+  NatExpectParams ep = { .proto = NET_PROTO_UDP, .target = { PHONE, 16384 }, .ext_port = 16390,
+                         .lifetime = SIM_S(60), .tag = "rtp", .pin_outbound = TRUE };
+  g_autoptr(GError) error = NULL;
+  g_assert_nonnull(nat_expect_add(nat, &ep, SIM_S(4), &error));
+  g_assert_true(nat_expect_params(nat_expect_add(nat, &ep, SIM_S(4), &error))->pin_outbound);
+  g_assert_cmpuint(out_udp(nat, SIM_S(5), PHONE, 16384, MEDIA, 40000), ==, 16390);
+  SimAddr to = { 0 };
+  g_assert_true(in_udp(nat, SIM_S(6), MEDIA, 40000, 16390, &to));
+  g_assert_cmpuint(to.port, ==, 16384);
+  g_assert_cmpuint(nat_release_endpoint(nat, NET_PROTO_UDP, (SimAddr){ PHONE, 9 }, "binding-released", SIM_S(7)), ==, 0);
+  nat_free(nat);
+}
+
 /* ---- The ALG hook -------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -520,6 +551,7 @@ main(int argc, char **argv)
   g_test_add_func("/nat/expect/explicit-port-of-other-endpoint-refused",
                   test_expect_explicit_port_of_other_endpoint);
   g_test_add_func("/nat/expect/never-duplicates-a-flow", test_expect_does_not_duplicate_flow);
+  g_test_add_func("/nat/expect/release-endpoint-then-pinned-port", test_release_endpoint_and_pinned_port);
   g_test_add_func("/nat/expect/target-media-out-first-uses-announced-port",
                   test_expect_target_takes_reserved_port);
   g_test_add_func("/nat/alg/udp-rewrite-changes-length", test_alg_udp_rewrite);

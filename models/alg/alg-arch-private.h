@@ -12,6 +12,8 @@
 G_BEGIN_DECLS
 
 extern const AlgOps alg_ideal_ops;
+/* Make an alg_ideal_ops state the hold releaser's (field-notes §4 A4, alg-hold-releaser.c). */
+void alg_ideal_set_release_on_hold(gpointer ideal);
 
 /* The wrapped ideal ALG. */
 typedef struct {

@@ -31,7 +31,16 @@ typedef struct {
   guint n_ports;            /* entries used */
   SimTime sip_timeout;      /* alg.ideal_sip_timeout_s */
   SimTime media_timeout;    /* alg.ideal_media_timeout_s */
+  /* The hold-releaser archetype (alg-hold-releaser.c): */
+  gboolean release_on_hold; /* a held stream's pinholes and translations are freed */
+  GHashTable *streams;      /* arch_ep_key of the phone's RTP endpoint -> HoldStream* */
 } IdealAlg;
+
+/* A phone media stream as the hold releaser tracks it. */
+typedef struct {
+  guint16 ext;              /* public port last announced in the SDP */
+  gboolean released;        /* held: its translations are gone */
+} HoldStream;
 
 /* Per-flow state: whether it is SIP, and the media pinholes it opened. */
 typedef struct {
@@ -103,14 +112,17 @@ rewrite_contacts(Msg *m, const NatTuple *t)
   }
 }
 
-/* Open a pinhole to phone:port from anywhere; the public port, 0 if none. */
+/* Open a pinhole to phone:port from anywhere, on public port `ext` (0: the NAT's choice), pinned
+ * for the phone's own outbound flows if `pin`; the public port, 0 if none. */
 static guint16
-open_pinhole(IdealAlg *a, IdealFlow *f, NatAlgPacket *p, guint32 phone, guint16 port)
+open_pinhole_on(IdealAlg *a, IdealFlow *f, NatAlgPacket *p, guint32 phone, guint16 port, guint16 ext,
+                gboolean pin)
 {
   NatExpectParams ep = {
     .proto = NET_PROTO_UDP,
     .remote = { 0, 0 },
-    .ext_port = 0,
+    .ext_port = ext,
+    .pin_outbound = pin,
     .target = { phone, port },
     .lifetime = a->media_timeout,
     .single_use = FALSE,
@@ -126,10 +138,101 @@ open_pinhole(IdealAlg *a, IdealFlow *f, NatAlgPacket *p, guint32 phone, guint16 
   return nat_expect_ext_port(e);
 }
 
+static guint16
+open_pinhole(IdealAlg *a, IdealFlow *f, NatAlgPacket *p, guint32 phone, guint16 port)
+{
+  return open_pinhole_on(a, f, p, phone, port, 0, FALSE);
+}
+
+/* Close this flow's pinholes to phone:port (the hold releaser's stream, RTP or RTCP). */
+static void
+close_target(IdealAlg *a, IdealFlow *f, guint32 phone, guint16 port, SimTime now)
+{
+  for (guint i = f->expects->len; i-- > 0;) {
+    NatExpect *e = f->expects->pdata[i];
+    if (now >= g_array_index(f->expires, SimTime, i))
+      continue; /* gone by itself: do not touch */
+    const NatExpectParams *ep = nat_expect_params(e);
+    if (ep->target.addr != phone || ep->target.port != port)
+      continue;
+    nat_expect_remove(a->nat, e);
+    g_ptr_array_remove_index(f->expects, i);
+    g_array_remove_index(f->expires, i);
+  }
+}
+
+/* The SDP holds its streams: a=sendonly, a=recvonly (answering the far end's hold), a=inactive
+ * or c=IN IP4 0.0.0.0 (RFC 3264 §8.4, RFC 2543). */
+static gboolean
+sdp_held(const char *b, gsize body, gsize len)
+{
+  static const char *const marks[] = { "\na=sendonly", "\na=recvonly", "\na=inactive", "c=IN IP4 0.0.0.0\r" };
+  if (body == 0 || body > len)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS(marks); i++)
+    if (g_strstr_len(b + body - 1, (gssize)(len - body + 1), marks[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* Hold releaser (field-notes §4 A4, Juniper's SIP ALG without retain-hold-resource): a hold
+ * frees the stream's pinholes and NAT translations; the resume is given a new public port,
+ * pinned for the phone's own RTP too, though the phone's SDP did not change.  Returns the
+ * public port to write into m=, 0 to leave it. */
+static guint16
+hold_release(IdealAlg *a, IdealFlow *f, NatAlgPacket *p, guint32 phone, guint16 port, gboolean held)
+{
+  guint64 key = ((guint64)phone << 16) | port;
+  HoldStream *h = g_hash_table_lookup(a->streams, &key);
+  char ep[22];
+  net_endpoint_format(phone, port, ep);
+  if (held) {
+    if (h && !h->released) {
+      for (guint16 q = port; q <= port + 1; q++) {
+        close_target(a, f, phone, q, p->now);
+        nat_release_endpoint(a->nat, NET_PROTO_UDP, (SimAddr){ phone, q }, "binding-released", p->now);
+      }
+      h->released = TRUE;
+      sim_trace("alg", "hold-releaser hold: freed the translations of %s (public port %u)", ep, h->ext);
+    }
+    return h ? h->ext : 0;
+  }
+  if (!h || !h->released) {
+    guint16 ext = open_pinhole(a, f, p, phone, port);
+    open_pinhole(a, f, p, phone, (guint16)(port + 1));
+    if (!h) {
+      h = g_new0(HoldStream, 1);
+      g_hash_table_insert(a->streams, g_memdup2(&key, sizeof key), h);
+    }
+    h->ext = ext;
+    return ext;
+  }
+  /* Resume: whatever the phone sent while held mapped again; free it, then a new port. */
+  for (guint16 q = port; q <= port + 1; q++)
+    nat_release_endpoint(a->nat, NET_PROTO_UDP, (SimAddr){ phone, q }, "binding-released", p->now);
+  const NatParams *np = nat_params(a->nat);
+  guint16 old = h->ext, ext = 0;
+  guint32 span = (guint32)(np->port_max - np->port_min + 1);
+  for (guint32 i = 1; i < span / 2 && !ext; i++) {
+    guint32 cand = np->port_min + ((guint32)old - np->port_min + 2 * i) % span;
+    if (cand + 1 > np->port_max || cand == old)
+      continue;
+    ext = open_pinhole_on(a, f, p, phone, port, (guint16)cand, TRUE);
+  }
+  if (!ext)
+    return 0;
+  open_pinhole_on(a, f, p, phone, (guint16)(port + 1), (guint16)(ext + 1), TRUE);
+  h->ext = ext;
+  h->released = FALSE;
+  sim_trace("alg", "hold-releaser resume: %s gets public port %u (was %u), SDP unchanged", ep, ext, old);
+  return ext;
+}
+
 /* SDP: c=/o=/a=rtcp naming the phone become the public address; m= ports get pinholes. */
 static void
 rewrite_sdp(IdealAlg *a, IdealFlow *f, Msg *m, const NatTuple *t, gsize body)
 {
+  gboolean held = a->release_on_hold && sdp_held(mbuf(m), body, m->len);
   char pub[16];
   lx_fmt_addr(pub, sizeof pub, t->external.addr, -1);
   gsize off = body - 1, moff, mlen;
@@ -159,8 +262,13 @@ rewrite_sdp(IdealAlg *a, IdealFlow *f, Msg *m, const NatTuple *t, gsize body)
     guint port = lx_strtoul(b, sp + 1, m->len, &pend);
     if (port == 0 || port > 65534)
       continue;
-    guint16 ext = open_pinhole(a, f, m->p, t->internal.addr, (guint16)port);
-    open_pinhole(a, f, m->p, t->internal.addr, (guint16)(port + 1));
+    guint16 ext;
+    if (a->release_on_hold) {
+      ext = hold_release(a, f, m->p, t->internal.addr, (guint16)port, held);
+    } else {
+      ext = open_pinhole(a, f, m->p, t->internal.addr, (guint16)port);
+      open_pinhole(a, f, m->p, t->internal.addr, (guint16)(port + 1));
+    }
     if (ext && ext != port) {
       char text[8];
       g_snprintf(text, sizeof text, "%u", ext);
@@ -304,6 +412,23 @@ ideal_create(const Config *cfg, Nat *nat, GError **error)
   return a;
 }
 
+static void
+ideal_destroy(gpointer state)
+{
+  IdealAlg *a = state;
+  if (a->streams)
+    g_hash_table_unref(a->streams);
+  g_free(a);
+}
+
+void
+alg_ideal_set_release_on_hold(gpointer state)
+{
+  IdealAlg *a = state;
+  a->release_on_hold = TRUE;
+  a->streams = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+}
+
 const AlgOps alg_ideal_ops = {
   .name = "ideal",
   .summary = "A correct ALG (control): Contact and SDP c=/o=/a=rtcp mapped with real ports, exact "
@@ -311,6 +436,6 @@ const AlgOps alg_ideal_ops = {
   .source = "RFC 3261, RFC 3581, RFC 4566; reference/linux-alg.md's failure list, avoided",
   .keys = alg_ideal_keys,
   .create = ideal_create,
-  .destroy = g_free,
+  .destroy = ideal_destroy,
   .packet = ideal_packet,
 };

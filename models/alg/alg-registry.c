@@ -18,6 +18,7 @@ extern const AlgOps alg_tls_blind_ops;
 extern const AlgOps alg_tls_corruptor_ops;
 extern const AlgOps alg_tls_blocker_ops;
 extern const AlgOps alg_tls_reporter_ops;
+extern const AlgOps alg_hold_releaser_ops;
 extern const AlgOps alg_media_inactivity_closer_ops;
 extern const AlgOps alg_call_length_killer_ops;
 extern const AlgOps alg_stateful_intermittent_ops;
@@ -38,6 +39,7 @@ static const AlgOps *const registry[] = {
   &alg_tls_corruptor_ops,
   &alg_tls_blocker_ops,
   &alg_tls_reporter_ops,
+  &alg_hold_releaser_ops,
   &alg_media_inactivity_closer_ops,
   &alg_call_length_killer_ops,
   &alg_stateful_intermittent_ops,

@@ -132,6 +132,14 @@ explain_audio(ScenarioRun *run, PlanCall *pc, CallOutcome *o, const char **cause
       g_string_append_printf(e, ": the phone listens on %s, but the SDP that reached the PBX named port %u — "
                                 "rewritten on the way to a port that maps to nothing (the home NAT dropped %"
                                 G_GUINT64_FORMAT " packets with no binding)", fmt(mine, s), dst.port, nb);
+    guint64 moved = pc->pbx && pc->pbx->ms ? media_stream_recv_stats(pc->pbx->ms)->unexpected : 0;
+    if (!wrong && !scenario_addr_private(dst.addr) && moved && !(mine.port && dst.port != mine.port && nb && from_sdp))
+      g_string_append_printf(e, ": %" G_GUINT64_FORMAT " of the phone's RTP packets reached the PBX from another "
+                                "address or port than %s — the phone's public media port changed mid-call (a new "
+                                "NAT translation after a hold, a re-INVITE's new port) and the PBX %s",
+                             moved, fmt(dst, t),
+                             pbx_keeps_media(run->pbx) ? "kept the first SDP's address (pbx.reinvite_media = keep)"
+                                                       : "did not follow it");
   }
   if (!out_ok) {
     SimAddr dst = pc->phone && pc->phone->ms ? media_stream_remote(pc->phone->ms) : (SimAddr){0, 0};

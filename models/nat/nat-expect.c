@@ -13,6 +13,13 @@
  */
 #include "nat-private.h"
 
+static gint
+binding_id_cmp(gconstpointer a, gconstpointer b)
+{
+  guint64 x = (*(NatBinding *const *)a)->id, y = (*(NatBinding *const *)b)->id;
+  return x < y ? -1 : x > y;
+}
+
 static void
 trace_expect(Nat *nat, const char *event, const NatExpect *e, const char *extra)
 {
@@ -89,6 +96,12 @@ guint16
 nat_expect_ext_port(const NatExpect *e)
 {
   return e->ext_port;
+}
+
+const NatExpectParams *
+nat_expect_params(const NatExpect *e)
+{
+  return &e->p;
 }
 
 guint
@@ -203,4 +216,26 @@ nat_expect_admit(Nat *nat, NatExpect *e, SimAddr remote, SimTime now, NatDropRea
   if (e->p.single_use)
     nat_expect_destroy(nat, e, "expect-used", now);
   return b;
+}
+
+guint
+nat_release_endpoint(Nat *nat, guint8 proto, SimAddr internal, const char *why, SimTime now)
+{
+  g_return_val_if_fail(nat && why, 0);
+  GPtrArray *gone = g_ptr_array_new();
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init(&it, nat->by_id);
+  while (g_hash_table_iter_next(&it, NULL, &v)) {
+    NatBinding *b = v;
+    if (b->t.proto == proto && b->t.internal.addr == internal.addr && b->t.internal.port == internal.port)
+      g_ptr_array_add(gone, b);
+  }
+  /* By id, so the trace order does not depend on the hash table's. */
+  g_ptr_array_sort(gone, binding_id_cmp);
+  for (guint i = 0; i < gone->len; i++)
+    nat_binding_destroy(nat, gone->pdata[i], why, now);
+  guint n = gone->len;
+  g_ptr_array_unref(gone);
+  return n;
 }

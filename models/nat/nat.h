@@ -267,6 +267,10 @@ typedef struct {
   /* Called when the expectation admits a flow, with the new binding (Linux expectfn). */
   void (*on_match)(void *ctx, Nat *nat, NatBinding *child, const NatExpect *e);
   void *ctx;          /* for on_match */
+  /* Outbound flows of the target that need a new mapping take ext_port (a static translation
+   * the ALG set up with the pinhole, as a gate of Juniper's SIP ALG does), not the port policy's
+   * choice.  Off for Linux-style expectations, which only admit inbound flows. */
+  gboolean pin_outbound;
 } NatExpectParams;
 
 /* NULL and a GError (SIM_ERROR_RESOURCE) if no external port was free, or if ext_port is mapped
@@ -275,9 +279,15 @@ typedef struct {
  * binding, as Linux's conntrack refuses the clash. */
 NatExpect *nat_expect_add(Nat *nat, const NatExpectParams *params, SimTime now, GError **error);
 guint16 nat_expect_ext_port(const NatExpect *e);
+const NatExpectParams *nat_expect_params(const NatExpect *e); /* as added (owner cleared) */
 void nat_expect_remove(Nat *nat, NatExpect *e);
 /* Remove every expectation owned by this binding; returns how many. */
 guint nat_expect_flush_owner(Nat *nat, NatBinding *owner);
 guint nat_expect_count(const Nat *nat);
+
+/* Remove every binding of this internal endpoint now, releasing its mappings into the port
+ * hold-down (an ALG freeing a call's translations, field-notes §4 A4); traced with `why`.
+ * Returns how many bindings went. */
+guint nat_release_endpoint(Nat *nat, guint8 proto, SimAddr internal, const char *why, SimTime now);
 
 G_END_DECLS

@@ -139,8 +139,15 @@ pbx_media_apply(Pbx *x, PbxCall *c, GBytes *body, gboolean *offered_srtp)
   if (!pbx_media_ensure(x, c))
     return FALSE;
   *offered_srtp = have_rx;
-  /* c=0.0.0.0 (RFC 2543 hold) keeps the old destination and stops sending. */
-  if (rtp.addr != 0 && rtp.port != 0) {
+  /* c=0.0.0.0 (RFC 2543 hold) keeps the old destination and stops sending; pbx.reinvite_media
+   * = keep never moves it after the first SDP. */
+  gboolean keep = x->keep_media && c->sdp_remote.addr != 0;
+  if (keep && (rtp.addr != c->sdp_remote.addr || rtp.port != c->sdp_remote.port)) {
+    char a[16];
+    sim_trace("pbx", "media call%u keeps remote=%s:%u, ignores the re-offered %u", c->index,
+              sim_addr_format(c->sdp_remote.addr, a), c->sdp_remote.port, rtp.port);
+  }
+  if (rtp.addr != 0 && rtp.port != 0 && !keep) {
     c->sdp_remote = rtp;
     media_stream_set_remote(c->ms, rtp, (SimAddr){0, 0});
     char a[16];

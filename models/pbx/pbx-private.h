@@ -14,6 +14,7 @@ struct Pbx {
   Registrar *registrar;     /* registrar and location service */
   SipSessionMgr *mgr;       /* B2BUA sessions */
   MediaLatch latching;      /* pbx.latching */
+  gboolean keep_media;      /* pbx.reinvite_media = keep */
   gboolean srtp;            /* pbx.srtp: accept SDES SRTP offers */
   gboolean require_registration; /* pbx.require_registration */
   gboolean offer_srtp;      /* inbound calls: offer SRTP (the phone's profile asked for it) */

@@ -22,6 +22,10 @@ const CfgKeyDef pbx_keys[] = {
   {"pbx.latching", CFG_ENUM, "", "off", "off|strict|handover",
    "Media server symmetric-RTP latching: off sends to the SDP address; strict latches onto the first "
    "RTP source; handover also follows a new source (rtpengine, Asterisk comedia)."},
+  {"pbx.reinvite_media", CFG_ENUM, "", "update", "update|keep",
+   "A re-INVITE's SDP: update points the media at its c=/m= address (RFC 3264 §8.3.1); keep stays on "
+   "the address of the call's first SDP and takes only the direction, as the UAs that 'keep the old "
+   "SDP' behind a hold-releasing ALG do (field-notes §4 A4)."},
   {"pbx.honour_rport", CFG_BOOL, "", "true", NULL,
    "Answer to the request's source port when the top Via has rport (RFC 3581 §4)."},
   {"pbx.fix_contact", CFG_BOOL, "", "false", NULL,
@@ -178,6 +182,7 @@ pbx_new(const Config *cfg, const PbxSetup *setup, GError **error)
   x->media_addr = on_sip ? setup->sip_addr : setup->media_addr;
   x->domain = g_strdup(sim_addr_format(setup->sip_addr, a));
   x->latching = (MediaLatch)cfg_enum(cfg, "pbx.latching");
+  x->keep_media = cfg_enum(cfg, "pbx.reinvite_media") == 1;
   x->srtp = cfg_bool(cfg, "pbx.srtp");
   x->require_registration = cfg_bool(cfg, "pbx.require_registration");
   x->answer_delay = SIM_MS(cfg_int(cfg, "pbx.answer_delay_ms"));
@@ -309,6 +314,12 @@ pbx_find_call(Pbx *x, const char *call_id)
       return c;
   }
   return NULL;
+}
+
+gboolean
+pbx_keeps_media(const Pbx *x)
+{
+  return x->keep_media;
 }
 
 MediaLatch

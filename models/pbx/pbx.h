@@ -62,6 +62,8 @@ Registrar *pbx_registrar(Pbx *x);
 SipStack *pbx_stack(Pbx *x);
 GPtrArray *pbx_calls(Pbx *x); /* PbxCall*, in creation order (borrowed) */
 PbxCall *pbx_find_call(Pbx *x, const char *call_id);
+/* pbx.reinvite_media = keep: re-INVITEs do not move the media (field-notes §4 A4). */
+gboolean pbx_keeps_media(const Pbx *x);
 MediaLatch pbx_latching(const Pbx *x);
 guint32 pbx_media_addr(const Pbx *x);
 
