@@ -43,5 +43,8 @@ int cmd_keys(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_alg(int argc, char **argv);
 int cmd_call(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 
 G_END_DECLS

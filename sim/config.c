@@ -351,7 +351,8 @@ struct Config {
   GPtrArray *loading; /* files being loaded (include and profile cycle detection); NULL when idle */
 };
 
-static gboolean load_file(Config *cfg, const char *path, GPtrArray *stack, GError **error);
+static gboolean load_file(Config *cfg, const char *path, GPtrArray *stack, const char *const *skip,
+                          GError **error);
 
 static void
 cfg_value_free(gpointer p)
@@ -431,7 +432,7 @@ cfg_set(Config *cfg, const char *key, const char *value, const char *origin, GEr
     gboolean own = cfg->loading == NULL;
     if (own)
       cfg->loading = g_ptr_array_new_with_free_func(g_free);
-    gboolean ok = load_file(cfg, path, cfg->loading, error);
+    gboolean ok = load_file(cfg, path, cfg->loading, NULL, error);
     if (own)
       g_clear_pointer(&cfg->loading, g_ptr_array_unref);
     if (!ok) {
@@ -508,7 +509,7 @@ load_includes(Config *cfg, GKeyFile *kf, const char *path, const char *text, GPt
       continue;
     g_autofree char *inc = g_path_is_absolute(name) ? g_strdup(name) : g_build_filename(dir, name, NULL);
     g_autoptr(GError) local = NULL;
-    if (!load_file(cfg, inc, stack, &local)) {
+    if (!load_file(cfg, inc, stack, NULL, &local)) {
       if (local->domain == CFG_ERROR && local->code == CFG_ERROR_FILE && !g_file_test(inc, G_FILE_TEST_EXISTS))
         g_set_error(error, CFG_ERROR, CFG_ERROR_FILE, "%s:%d: [include] files: cannot read '%s': no such file",
                     path, find_line(text, "include", "files"), inc);
@@ -521,7 +522,7 @@ load_includes(Config *cfg, GKeyFile *kf, const char *path, const char *text, GPt
 }
 
 static gboolean
-load_file(Config *cfg, const char *path, GPtrArray *stack, GError **error)
+load_file(Config *cfg, const char *path, GPtrArray *stack, const char *const *skip, GError **error)
 {
   g_autofree char *text = NULL;
   g_autoptr(GError) local = NULL;
@@ -556,7 +557,7 @@ load_file(Config *cfg, const char *path, GPtrArray *stack, GError **error)
   ok = TRUE;
   for (int pass = 0; pass < 2 && ok; pass++) {
     for (gsize g = 0; g < n_groups && ok; g++) {
-      if (strcmp(groups[g], "include") == 0)
+      if (strcmp(groups[g], "include") == 0 || (skip && g_strv_contains(skip, groups[g])))
         continue;
       g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
       for (int k = 0; ok && keys && keys[k]; k++) {
@@ -577,10 +578,22 @@ load_file(Config *cfg, const char *path, GPtrArray *stack, GError **error)
 gboolean
 cfg_load_file(Config *cfg, const char *path, GError **error)
 {
+  return cfg_load_file_except(cfg, path, NULL, error);
+}
+
+int
+cfg_ini_line(const char *text, const char *group, const char *key)
+{
+  return find_line(text, group, key);
+}
+
+gboolean
+cfg_load_file_except(Config *cfg, const char *path, const char *const *skip, GError **error)
+{
   gboolean own = cfg->loading == NULL;
   if (own)
     cfg->loading = g_ptr_array_new_with_free_func(g_free);
-  gboolean ok = load_file(cfg, path, cfg->loading, error);
+  gboolean ok = load_file(cfg, path, cfg->loading, skip, error);
   if (own)
     g_clear_pointer(&cfg->loading, g_ptr_array_unref);
   return ok;

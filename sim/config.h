@@ -60,6 +60,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Config, cfg_free)
  * with `[include] files = a.ini;b.ini` (paths relative to the including file); included files are
  * applied first, so the including file overrides them.  Cycles are errors. */
 gboolean cfg_load_file(Config *cfg, const char *path, GError **error);
+/* The same, leaving out the named groups of this file (not of its includes): an experiment file's
+ * [experiment] and [grid] (skip is NULL-terminated). */
+gboolean cfg_load_file_except(Config *cfg, const char *path, const char *const *skip, GError **error);
+/* Line (1-based) of `key` in [group] of an ini text, of the group header if key is NULL; 0 if absent. */
+int cfg_ini_line(const char *text, const char *group, const char *key);
 /* Apply one value; origin names where it came from, for messages ("file.ini:12", "--set").  A
  * profile key also applies its profile file there and then, so keys set later win over it; within
  * one file, profile keys are applied before the file's other keys. */

@@ -20,6 +20,10 @@ static const CliCommand commands[] = {
    cmd_alg},
   {"call", "[--profile FILE] [--set K=V ...] [--json] [--trace DIR] [--alg-plugin FILE.so]",
    "Run one call scenario and print each call's outcome", cmd_call},
+  {"run", "EXP.ini [--out DIR] [--jobs N] [--shard K/N] [--resume] [--set K=V ...] [--alg-plugin FILE.so]",
+   "Run an experiment's grid in worker processes: calls.csv, cells.csv, manifest.json, plots", cmd_run},
+  {"merge", "OUT SHARD_DIR...", "Merge the results directories of 'run --shard K/N' into one", cmd_merge},
+  {"plot", "DIR [--x KEY] [--y KEY]", "Plot a results directory with gnuplot (PNG and SVG)", cmd_plot},
 };
 
 static char *

@@ -163,3 +163,59 @@ call_outcomes_json(GPtrArray *outcomes)
   json_generator_set_pretty(gen, TRUE);
   return json_generator_to_data(gen, NULL);
 }
+
+const char *const call_outcome_columns[] = {
+  "call", "direction", "registered", "reg_status", "reg_time_s", "connected", "final_status", "setup_timer",
+  "setup_time_s", "out_sent", "out_recv", "in_sent", "in_recv", "audio", "dropped", "drop_time_s", "end_cause",
+  "mos_out", "mos_in", "cause", "explanation", NULL,
+};
+
+static char *
+fmt_fixed(double v, const char *fmt)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  return g_strdup(g_ascii_formatd(buf, sizeof buf, fmt, v));
+}
+
+static char *
+fmt_bool(gboolean b)
+{
+  return g_strdup(b ? "true" : "false");
+}
+
+GStrv
+call_outcome_row(const CallOutcome *o)
+{
+  GStrvBuilder *b = g_strv_builder_new();
+  char *v[] = {
+    g_strdup_printf("%u", o->index),
+    g_strdup(o->direction ? o->direction : ""),
+    fmt_bool(o->registered),
+    g_strdup_printf("%u", o->reg_status),
+    fmt_fixed(o->reg_time_s, "%.3f"),
+    fmt_bool(o->connected),
+    g_strdup_printf("%u", o->final_status),
+    g_strdup(o->setup_timer ? o->setup_timer : ""),
+    fmt_fixed(o->setup_time_s, "%.3f"),
+    g_strdup_printf("%" G_GUINT64_FORMAT, o->out_sent),
+    g_strdup_printf("%" G_GUINT64_FORMAT, o->out_recv),
+    g_strdup_printf("%" G_GUINT64_FORMAT, o->in_sent),
+    g_strdup_printf("%" G_GUINT64_FORMAT, o->in_recv),
+    g_strdup(audio_class_name(o->audio)),
+    fmt_bool(o->dropped),
+    fmt_fixed(o->drop_time_s, "%.3f"),
+    g_strdup(o->end_cause ? o->end_cause : ""),
+    fmt_fixed(o->mos_out, "%.2f"),
+    fmt_fixed(o->mos_in, "%.2f"),
+    g_strdup(o->cause ? o->cause : ""),
+    g_strdup(o->explanation ? o->explanation : ""),
+  };
+  G_STATIC_ASSERT(G_N_ELEMENTS(v) == G_N_ELEMENTS(call_outcome_columns) - 1);
+  for (gsize i = 0; i < G_N_ELEMENTS(v); i++) {
+    g_strv_builder_add(b, v[i]);
+    g_free(v[i]);
+  }
+  GStrv row = g_strv_builder_end(b);
+  g_strv_builder_unref(b);
+  return row;
+}

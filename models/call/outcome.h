@@ -51,6 +51,12 @@ CallOutcome *call_outcome_new(guint index, const char *direction);
 void call_outcome_free(CallOutcome *o);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CallOutcome, call_outcome_free)
 
+/* The record's columns in calls.csv (results/README.md), NULL-terminated. */
+extern const char *const call_outcome_columns[];
+/* The record's values in that order, formatted once and locale-independently: booleans true/false,
+ * times in s with three decimals, MOS with two, absent text as "" (caller g_strfreev). */
+GStrv call_outcome_row(const CallOutcome *o);
+
 /* A readable table of outcomes (CallOutcome* array), one row per call, explanations below. */
 char *call_outcomes_table(GPtrArray *outcomes);
 /* The same as a JSON array (json-glib), one object per call with every field. */

@@ -324,6 +324,11 @@ scenario_run(const Config *cfg, const ScenarioOptions *opts, GPtrArray **outcome
   cross = cross_start(cfg, run.topo, error);
   if (cross == NULL && error && *error)
     goto out;
+  if (opts && opts->check_only) {
+    *outcomes = g_ptr_array_new_with_free_func((GDestroyNotify)call_outcome_free);
+    ok = TRUE;
+    goto out;
+  }
   if (cfg_bool(cfg, "call.register"))
     phone_register(run.phone);
   plan_build(&run, actions);

@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 
 typedef struct {
   const char *trace_dir; /* NULL: none; else trace.txt, ladder.*, timeline.* and pcaps here */
+  gboolean check_only;   /* build the network, the PBX and the phone, run nothing (validation) */
 } ScenarioOptions;
 
 /* Run the scenario; *outcomes gets one CallOutcome* per planned call (caller unrefs the array).
