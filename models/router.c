@@ -95,6 +95,7 @@ struct Router {
   guint32 lan_addr;     /* router.lan_addr */
   guint lan_queue;      /* router.lan_queue_pkts */
   gboolean uplink_queue; /* the WAN port uses a Queue */
+  gboolean route_only;  /* RouterSetup.route_only: no translation */
   QueueParams qparams;  /* its parameters */
   Port *wan;            /* the WAN port, NULL until router_set_wan() */
   guint32 public_addr;  /* WAN address */
@@ -359,6 +360,10 @@ forward(Router *r, NetBuf *pkt, gboolean from_wan)
     Port *lan = lan_port_for(r, ip.dst);
     if (lan) {
       out = lan; /* LAN to LAN: switched, not translated */
+    } else if (r->route_only && ip.dst == r->public_addr) {
+      trace_drop(r, &r->stats.dropped_other, "to-router", pkt->data, pkt->len);
+      netbuf_free(pkt);
+      return;
     } else {
       NatVerdict v;
       NatAction a = nat_outbound(r->nat, pkt, now, &v);
@@ -370,7 +375,12 @@ forward(Router *r, NetBuf *pkt, gboolean from_wan)
       out = a == NAT_HAIRPIN ? lan_port_for(r, net_get32(pkt->data + 16)) : r->wan;
     }
   } else {
-    if (ip.dst != r->public_addr) {
+    if (r->route_only && ip.dst == r->public_addr) {
+      trace_drop(r, &r->stats.dropped_other, "to-router", pkt->data, pkt->len);
+      netbuf_free(pkt);
+      return;
+    }
+    if (r->route_only ? !lan_port_for(r, ip.dst) : ip.dst != r->public_addr) {
       trace_drop(r, &r->stats.dropped_other, "not-for-us", pkt->data, pkt->len);
       netbuf_free(pkt);
       return;
@@ -471,6 +481,7 @@ router_new(const Config *cfg, const RouterSetup *setup, GError **error)
   NatParams np;
   if (!nat_params_from_config(cfg, group, &np, error))
     return NULL;
+  np.route_only = setup->route_only;
   Router *r = g_new0(Router, 1);
   r->name = g_strdup(setup->name);
   r->nat_group = g_strdup(group);
@@ -483,6 +494,7 @@ router_new(const Config *cfg, const RouterSetup *setup, GError **error)
   r->lan_queue = (guint)cfg_int(cfg, "router.lan_queue_pkts");
   r->downtime = SIM_TIME_FROM_S(cfg_double(cfg, "router.reboot_downtime_s"));
   r->uplink_queue = setup->uplink_queue;
+  r->route_only = setup->route_only;
   if (r->uplink_queue && !queue_params_from_config(cfg, &r->qparams, error)) {
     router_free(r);
     return NULL;

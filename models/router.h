@@ -21,7 +21,14 @@ typedef struct {
   const char *nat_group; /* config group holding this router's NAT keys: "nat" or "cgn" */
   guint index;           /* router index: picks its random streams */
   gboolean uplink_queue; /* TRUE: queue WAN output with router.uplink_queue / queue.* */
+  gboolean route_only;   /* TRUE: no masquerade, see below */
 } RouterSetup;
+
+/* A route-only router (RouterSetup.route_only, the real-alg-testbed's --no-nat) translates
+ * nothing: its NAT runs in route-only mode (nat.h), so flows are tracked and the ALG hook sees
+ * every packet untranslated, but LAN hosts keep their addresses on the WAN and WAN hosts reach
+ * them directly (they need a route to the LAN via the router; nothing filters).  Packets for the
+ * router's own public address are dropped ("to-router": nothing listens there). */
 
 Router *router_new(const Config *cfg, const RouterSetup *setup, GError **error);
 void router_free(Router *r);

@@ -97,7 +97,9 @@ alg_replay_cmd(int argc, char **argv)
     {"param", 0, 0, G_OPTION_ARG_STRING_ARRAY, &params,
      "Module parameter, e.g. sip_direct_media=0 (repeatable; the key alg.<alg>_NAME)", "NAME=VALUE"},
     {"snat-ports", 0, 0, G_OPTION_ARG_STRING, &snat, "Masquerade to this source-port range", "LO-HI"},
-    {"no-nat", 0, 0, G_OPTION_ARG_NONE, &o.no_nat, "No masquerade (not supported yet)", NULL},
+    {"no-nat", 0, 0, G_OPTION_ARG_NONE, &o.no_nat,
+     "No masquerade: route only (conntrack and the ALG still see every packet; the pbx reaches the "
+     "phone at 192.168.1.50)", NULL},
     {"iptables", 0, 0, G_OPTION_ARG_NONE, &iptables, "Accepted for compatibility (same behaviour as nft, #04)", NULL},
     {"split", 0, 0, G_OPTION_ARG_INT, &split, "TCP only: send the first N bytes, pause 0.3 s, then the rest", "N"},
     {"rtp-probe", 0, 0, G_OPTION_ARG_NONE, &o.rtp_probe, "Media pinhole probes before the first and after the last step", NULL},

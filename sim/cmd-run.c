@@ -167,15 +167,18 @@ int
 cmd_run(int argc, char **argv)
 {
   g_autofree char *out = NULL, *shard = NULL, *plugin = NULL;
-  g_auto(GStrv) sets = NULL;
-  gint jobs = 0;
-  gboolean resume = FALSE, no_plot = FALSE, quiet = FALSE;
+  g_auto(GStrv) sets = NULL, only = NULL;
+  gint jobs = 0, replicas = 0;
+  gboolean resume = FALSE, no_plot = FALSE, quiet = FALSE, force = FALSE;
   GOptionEntry entries[] = {
     {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Results directory (default: results/NAME)", "DIR"},
     {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Worker processes (default: one per core)", "N"},
     {"shard", 0, 0, G_OPTION_ARG_STRING, &shard, "Run only shard K of N (runs with index % N == K-1)", "K/N"},
     {"resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Keep finished runs in DIR and run only the others", NULL},
+    {"force", 0, 0, G_OPTION_ARG_NONE, &force, "Replace the results of another experiment in DIR", NULL},
     {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Fix a key for every run (repeatable)", "K=V"},
+    {"only", 0, 0, G_OPTION_ARG_STRING_ARRAY, &only, "Keep only these levels of a factor (repeatable)", "K=V1,V2"},
+    {"replicas", 0, 0, G_OPTION_ARG_INT, &replicas, "Replicas per cell instead of the file's", "N"},
     {"alg-plugin", 0, 0, G_OPTION_ARG_FILENAME, &plugin,
      "Load a vendor ALG plugin; its ALG joins the router.alg factor (or becomes router.alg)", "FILE"},
     {"no-plot", 0, 0, G_OPTION_ARG_NONE, &no_plot, "Do not run gnuplot at the end", NULL},
@@ -194,6 +197,10 @@ cmd_run(int argc, char **argv)
     return CLI_EXIT_USAGE;
   if (argc != 2) {
     cli_error("run: expected one experiment file (try 'algsim run --help')");
+    return CLI_EXIT_USAGE;
+  }
+  if (replicas < 0 || replicas > 9999) {
+    cli_error("run: --replicas %d: expected 1..9999", replicas);
     return CLI_EXIT_USAGE;
   }
   if (jobs < 0 || jobs > 1024) {
@@ -217,7 +224,9 @@ cmd_run(int argc, char **argv)
     plugin_level = g_strdup_printf("router.alg=%s", name);
   }
   const char *add[] = {plugin_level, NULL};
-  g_autoptr(Experiment) e = experiment_load_ex(argv[1], (const char *const *)sets, add, &error);
+  ExperimentLoadOptions lo = {.set_args = (const char *const *)sets, .add_levels = add,
+                              .only = (const char *const *)only, .replicas = (guint)replicas};
+  g_autoptr(Experiment) e = experiment_load_opts(argv[1], &lo, &error);
   if (!e) {
     cli_error("%s", error->message);
     return CLI_EXIT_USAGE;
@@ -231,6 +240,7 @@ cmd_run(int argc, char **argv)
     .shard_k = sk,
     .shard_n = sn,
     .resume = resume,
+    .force = force,
     .tty = isatty(STDERR_FILENO),
     .quiet = quiet,
     .run = run_scenario,
@@ -252,7 +262,7 @@ cmd_run(int argc, char **argv)
   g_autoptr(ResultsMeta) meta = meta_from_experiment(e);
   g_autofree char *cmdline = command_line(argc, argv);
   ResultsRunInfo info = {.started = started, .wall_s = st.wall_s, .jobs = ro.jobs, .shard = shard,
-                         .command = cmdline};
+                         .command = cmdline, .worker_max_rss_kb = st.worker_max_rss_kb};
   guint missing = 0;
   if (!results_write(meta, out, &info, &missing, &error)) {
     cli_error("run: %s", error->message);

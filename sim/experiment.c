@@ -536,15 +536,52 @@ add_level(Experiment *e, const char *assignment, GPtrArray *sets, GError **error
   return TRUE;
 }
 
-Experiment *
-experiment_load(const char *path, const char *const *set_args, GError **error)
+/* --only key=v1,v2: keep those levels of key's factor. */
+static gboolean
+keep_only(Experiment *e, const char *spec, GError **error)
 {
-  return experiment_load_ex(path, set_args, NULL, error);
+  const char *eq = strchr(spec, '=');
+  g_autofree char *key = eq ? g_strstrip(g_strndup(spec, eq - spec)) : g_strdup(spec);
+  gint ci = eq ? column_index(e, key) : -1;
+  if (ci < 0)
+    return fail(error, e, 0, "--only %s: expected KEY=V1,V2 with KEY a factor of [grid]", spec);
+  g_autoptr(GPtrArray) want = split_list(eq + 1, ",");
+  guint base = 0;
+  ExpFactor *f = NULL;
+  for (guint fi = 0; fi < e->factors->len; fi++) {
+    f = e->factors->pdata[fi];
+    if ((guint)ci < base + f->keys->len)
+      break;
+    base += f->keys->len;
+  }
+  for (guint w = 0; w < want->len; w++) {
+    gboolean found = FALSE;
+    for (guint l = 0; l < f->levels->len && !found; l++)
+      found = g_str_equal(((char **)f->levels->pdata[l])[ci - base], want->pdata[w]);
+    if (!found)
+      return fail(error, e, f->line, "--only %s: '%s' is not a level of %s", spec, (char *)want->pdata[w], f->name);
+  }
+  for (guint l = f->levels->len; l-- > 0;) {
+    gboolean keep = FALSE;
+    for (guint w = 0; w < want->len && !keep; w++)
+      keep = g_str_equal(((char **)f->levels->pdata[l])[ci - base], want->pdata[w]);
+    if (!keep)
+      g_ptr_array_remove_index(f->levels, l);
+  }
+  return TRUE;
 }
 
 Experiment *
-experiment_load_ex(const char *path, const char *const *set_args, const char *const *add_levels, GError **error)
+experiment_load(const char *path, const char *const *set_args, GError **error)
 {
+  ExperimentLoadOptions o = {.set_args = set_args};
+  return experiment_load_opts(path, &o, error);
+}
+
+Experiment *
+experiment_load_opts(const char *path, const ExperimentLoadOptions *opts, GError **error)
+{
+  const char *const *set_args = opts->set_args, *const *add_levels = opts->add_levels;
   g_autoptr(Experiment) e = g_new0(Experiment, 1);
   e->path = g_strdup(path);
   e->factors = g_ptr_array_new_with_free_func(factor_free);
@@ -593,6 +630,11 @@ experiment_load_ex(const char *path, const char *const *set_args, const char *co
     g_strfreev(e->sets);
     e->sets = (GStrv)g_ptr_array_steal(sets, NULL);
   }
+  for (int i = 0; opts->only && opts->only[i]; i++)
+    if (!keep_only(e, opts->only[i], error))
+      return NULL;
+  if (opts->replicas)
+    e->replicas = opts->replicas;
   if (!check_plot_factor(e, &e->plot_x, "plot_x", 0, error) ||
       !check_plot_factor(e, &e->plot_y, "plot_y", 1, error))
     return NULL;

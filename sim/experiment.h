@@ -41,11 +41,18 @@ typedef struct Experiment Experiment;
  * may be NULL); a --set of a key the grid varies is an error.  Errors (CFG_ERROR) name
  * file:line, the group and key, and what was expected. */
 Experiment *experiment_load(const char *path, const char *const *set_args, GError **error);
-/* The same, with add_levels ("key=value", NULL-terminated): when key is a factor of its own, the
- * value joins it as one more level (unless listed already); otherwise it is fixed like a --set.
- * `run --alg-plugin` adds the plugin's ALG to router.alg this way. */
-Experiment *experiment_load_ex(const char *path, const char *const *set_args, const char *const *add_levels,
-                               GError **error);
+/* Options of experiment_load_opts(). */
+typedef struct {
+  const char *const *set_args;   /* as experiment_load() */
+  /* "key=value": when key is a factor of its own, the value joins it as one more level (unless
+   * listed already); otherwise it is fixed like a --set (`run --alg-plugin` adds its ALG so). */
+  const char *const *add_levels;
+  /* "key=v1,v2": keep only these levels of the factor that varies key (`run --only`). */
+  const char *const *only;
+  guint replicas;                /* > 0: instead of [experiment] replicas (`run --replicas`) */
+} ExperimentLoadOptions;
+
+Experiment *experiment_load_opts(const char *path, const ExperimentLoadOptions *opts, GError **error);
 void experiment_free(Experiment *e);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Experiment, experiment_free)
 

@@ -137,6 +137,12 @@ plot_fig_heatmap(const Plot *p, PlotFigure *f, GError **error)
         !plot_table_uint(t, row, c_success, &s, error) ||
         !plot_table_uint(t, row, c_calls, &n, error))
       return FALSE;
+    if (s > n) {
+      g_set_error(error, PLOT_ERROR, PLOT_ERROR_INPUT,
+                  "%s:%u: success (%" G_GUINT64_FORMAT ") exceeds calls (%" G_GUINT64_FORMAT ")",
+                  t->name, g_array_index(t->lines, guint, row), s, n);
+      return FALSE;
+    }
     g_assert(xi < nx && yi < ny);
     success[yi * nx + xi] += s;
     calls[yi * nx + xi] += n;
@@ -361,7 +367,7 @@ plot_fig_drops(const Plot *p, PlotFigure *f, GError **error)
   }
   g_string_append(f->gp, "set xrange [0:*]\n"
                          "set key below height 1 noenhanced\n");
-  plot_gp_end(f, 720, 480 + 16 * (blocks / 3), cmd->str);
+  plot_gp_end(f, 720, 440 + 18 * blocks, cmd->str);
   return TRUE;
 }
 

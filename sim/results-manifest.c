@@ -92,6 +92,8 @@ results_write_manifest(const ResultsMeta *m, const char *out_dir, const ResultsR
   json_builder_set_member_name(b, "jobs");
   json_builder_add_int_value(b, info->jobs);
   add_string_or_null(b, "shard", info->shard);
+  json_builder_set_member_name(b, "worker_max_rss_kb");
+  json_builder_add_int_value(b, (gint64)info->worker_max_rss_kb);
   json_builder_set_member_name(b, "runs_total");
   json_builder_add_int_value(b, (gint64)m->cells->len * m->replicas);
   json_builder_set_member_name(b, "runs_present");

@@ -77,6 +77,7 @@ typedef struct {
   guint jobs;              /* worker processes */
   const char *shard;       /* "K/N", or NULL for the whole grid */
   const char *command;     /* the command line, for the manifest */
+  guint64 worker_max_rss_kb; /* peak resident memory of the largest worker (getrusage), 0 if none */
 } ResultsRunInfo;
 
 /* Read the runs present in out_dir/runs (every run of the grid, or a shard's) and write

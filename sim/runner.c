@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -207,6 +208,8 @@ spawn(Runner *r, guint i, GError **error)
   return TRUE;
 }
 
+static guint64 max_rss_kb; /* largest worker's ru_maxrss, over the reaped workers */
+
 /* Close a worker's pipes and reap it; returns its wait status. */
 static int
 reap(Worker *w, gboolean kill_it)
@@ -218,8 +221,10 @@ reap(Worker *w, gboolean kill_it)
   close(w->to);
   close(w->from);
   int status = 0;
-  while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
+  struct rusage ru = {0};
+  while (wait4(w->pid, &status, 0, &ru) < 0 && errno == EINTR)
     ;
+  max_rss_kb = MAX(max_rss_kb, (guint64)ru.ru_maxrss); /* kilobytes on Linux (getrusage(2)) */
   w->pid = 0;
   w->busy = FALSE;
   return status;
@@ -301,10 +306,11 @@ prepare_dir(Runner *r, GError **error)
     g_autofree char *path = g_build_filename(runs, names->pdata[i], NULL);
     g_autoptr(GError) local = NULL;
     g_autoptr(RunRecord) rec = run_record_read(path, experiment_hash(r->e), &local);
-    if (!rec && g_error_matches(local, RESULTS_ERROR, RESULTS_ERROR_MISMATCH)) {
+    if (!rec && g_error_matches(local, RESULTS_ERROR, RESULTS_ERROR_MISMATCH) && !r->o->force) {
       g_set_error(error, RESULTS_ERROR, RESULTS_ERROR_MISMATCH,
-                  "%s holds runs of another experiment or version (%s); choose another --out, or delete "
-                  "the directory to start over", out, local->message);
+                  "%s holds the runs of another experiment or version (an edited file, other --set, --only or "
+                  "--replicas; first: %s): use --force to replace them, or another --out", out,
+                  (char *)names->pdata[i]);
       return FALSE;
     }
     if (!r->o->resume || !rec)
@@ -480,6 +486,7 @@ runner_run(const Experiment *e, const RunnerOptions *o, RunnerStats *stats, GErr
   struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, old_hup, old_pipe;
   sigemptyset(&sa.sa_mask);
   stop_signal = 0;
+  max_rss_kb = 0;
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
   sigaction(SIGHUP, &sa, &old_hup);
@@ -524,6 +531,7 @@ runner_run(const Experiment *e, const RunnerOptions *o, RunnerStats *stats, GErr
   results_clean_temporaries(o->out_dir);
   st.interrupted = stop_signal != 0;
   st.wall_s = (g_get_monotonic_time() - r.t0) / 1e6;
+  st.worker_max_rss_kb = max_rss_kb;
   if (ok && r.check_fail_cell != G_MAXUINT) {
     g_autofree char *label = experiment_cell_label(e, r.check_fail_cell);
     g_set_error(error, CFG_ERROR, CFG_ERROR_BAD_VALUE, "%s: cell %u (%s): %s", experiment_path(e),

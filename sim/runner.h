@@ -27,6 +27,7 @@ typedef struct {
   guint jobs;              /* worker processes, >= 1 */
   guint shard_k, shard_n;  /* run only runs with index % shard_n == shard_k - 1; 0/0: all */
   gboolean resume;         /* keep finished runs of the same experiment */
+  gboolean force;          /* replace the runs of another experiment in out_dir (else refuse) */
   gboolean tty;            /* draw a progress bar (else plain progress lines) */
   gboolean quiet;          /* no progress output at all */
   RunnerRunFn run;         /* in the worker */
@@ -42,6 +43,7 @@ typedef struct {
   guint lost;              /* runs whose worker died: no record */
   gboolean interrupted;    /* stopped by a signal */
   double wall_s;           /* wall-clock seconds */
+  guint64 worker_max_rss_kb; /* peak resident memory of the largest worker (wait4 rusage) */
 } RunnerStats;
 
 /* "K/N" -> k, n (1 <= k <= n); FALSE with an error naming --shard otherwise. */

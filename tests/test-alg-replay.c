@@ -1,7 +1,9 @@
 /* test-alg-replay.c — the simulated Linux SIP ALG against the real one: every case of the shared
  * corpus (tests/data/linux-alg, copied from shared/corpus/linux-alg) is replayed with the
  * testbed-args of its .meta through `algsim alg replay`, and must give byte-identical output, the
- * same exit status and the same media-probe lines as the real kernel.  Then the kernel's rules
+ * same exit status and the same media-probe lines as the real kernel.  The same for the --no-nat
+ * fixtures (tests/data/alg-nonat, recorded with the testbed's --no-nat: route only, conntrack and
+ * the sip helper without nf_nat_sip; make-fixtures.py there re-records them).  Then the kernel's rules
  * beyond the corpus, replayed in-process: the exact-match rule, Content-Length from "v=" to the
  * end, the BYE flush, sip_direct_media and sip_direct_signalling, bare-LF messages, low media
  * ports, the "off" ALG and the "ideal" control.
@@ -44,11 +46,13 @@ read_text(const char *path)
 
 /* ---- The corpus ------------------------------------------------------------------------------- */
 
+/* `data` is "<set>/<case>": a folder of tests/data and a case in it. */
 static void
 test_corpus_case(gconstpointer data)
 {
-  const char *name = data;
-  g_autofree char *dir = tu_data_path("linux-alg");
+  g_auto(GStrv) set_name = g_strsplit(data, "/", 2);
+  const char *name = set_name[1];
+  g_autofree char *dir = tu_data_path(set_name[0]);
   g_autofree char *meta_path = g_strdup_printf("%s/%s.meta", dir, name);
   g_autofree char *out_path = g_strdup_printf("%s/%s.out", dir, name);
   g_autofree char *meta = read_text(meta_path);
@@ -63,6 +67,9 @@ test_corpus_case(gconstpointer data)
   g_auto(GStrv) args = NULL;
   g_autoptr(GError) error = NULL;
   g_assert_true(g_shell_parse_argv(args_line, NULL, &args, &error));
+  /* The --no-nat set was recorded without masquerade, and the corpus with it. */
+  g_assert_true(g_strv_contains((const char *const *)args, "--no-nat") ==
+                g_str_equal(set_name[0], "alg-nonat"));
 
   g_autofree char *tmp = g_dir_make_tmp("alg-replay-XXXXXX", &error);
   g_assert_no_error(error);
@@ -419,6 +426,97 @@ test_ideal(Fx *fx, gconstpointer data)
   g_assert_nonnull(strstr(fx->rep->str, "rtcp 203.0.113.20:20001 -> 203.0.113.2:4001 : DELIVERED"));
 }
 
+/* --no-nat with ALGs other than linux: the hook runs on untranslated packets whose binding maps
+ * the phone to itself, so an ALG that maps the private address to the public one writes back what
+ * was there (ideal), and "off" passes everything; the pbx reaches the phone's own media address. */
+static void
+test_no_nat_other_algs(Fx *fx, gconstpointer data)
+{
+  (void)data;
+  g_autofree char *dir = tu_data_path("alg-nonat");
+  g_autofree char *inv = g_build_filename(dir, "19-multipart-sdp.in", NULL);
+  g_autofree char *in = read_text(inv);
+  const char *algs[] = { "off", "ideal" };
+  for (guint i = 0; i < G_N_ELEMENTS(algs); i++) {
+    AlgReplayOpts o;
+    alg_replay_opts_init(&o);
+    o.alg = algs[i];
+    o.no_nat = TRUE;
+    o.case_file = inv;
+    o.rtp_probe = TRUE;
+    g_autofree char *out = replay(fx, &o);
+    g_assert_cmpstr(out, ==, in);
+    g_assert_nonnull(strstr(fx->rep->str, "nat: none\n"));
+    g_assert_nonnull(strstr(fx->rep->str, "rtp  203.0.113.10:21000 -> 203.0.113.2:4000 : not delivered"));
+    g_assert_nonnull(strstr(fx->rep->str, "rtp  203.0.113.10:20000 -> 192.168.1.50:4000 : DELIVERED to phone "
+                                          "192.168.1.50:4000 (phone sees source 203.0.113.10:20000)"));
+  }
+}
+
+/* Without NAT a pbx that answers the router's address reaches nobody, whatever the ALG; with it,
+ * the same answer is mapped back to the phone (corpus #05). */
+static void
+test_no_nat_router_address(Fx *fx, gconstpointer data)
+{
+  (void)data;
+  g_autofree char *dir = tu_data_path("linux-alg");
+  g_autofree char *inv = g_build_filename(dir, "05-invite-200ok-sdp-reverse.pre1.in", NULL);
+  g_autofree char *ok = g_build_filename(dir, "05-invite-200ok-sdp-reverse.in", NULL);
+  g_autofree char *pre = g_strdup_printf("phone2pbx:udp:%s", inv);
+  char *pres[] = { pre, NULL };
+  AlgReplayOpts o;
+  alg_replay_opts_init(&o);
+  o.dir = "pbx2phone";
+  o.pre = pres;
+  o.case_file = ok;
+  g_autofree char *natted = replay(fx, &o);
+  g_assert_nonnull(strstr(natted, "SIP/2.0 200 OK\r\n"));
+  o.no_nat = TRUE;
+  g_autofree char *routed = replay(fx, &o);
+  g_assert_cmpstr(routed, ==, "");
+  g_assert_nonnull(strstr(fx->rep->str, "for the router itself or not routed 1;"));
+  o.to_addr = "192.168.1.50";
+  g_autofree char *direct = replay(fx, &o);
+  g_autofree char *sent = read_text(ok);
+  g_assert_cmpstr(direct, ==, sent);
+}
+
+/* Without NAT the registration expectation is for the Contact as written: a 200 OK naming the
+ * phone activates it and it admits the registrar's call from a new port (x3); a 200 OK naming the
+ * router's address flushes it, and the same call is a new flow that nothing stops (#32). */
+static void
+test_no_nat_registration(Fx *fx, gconstpointer data)
+{
+  (void)data;
+  const struct {
+    const char *fixture; /* in tests/data/alg-nonat */
+    const char *admitted; /* report text */
+  } cases[] = {
+    { "x3-incoming-invite-after-private-registration", "expectations now 1, flows they admitted 1\n" },
+    { "32-incoming-invite-new-flow-after-register-to-phone", "expectations now 0, flows they admitted 0\n" },
+  };
+  g_autofree char *dir = tu_data_path("alg-nonat");
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *reg = g_strdup_printf("phone2pbx:udp:%s/%s.pre1.in", dir, cases[i].fixture);
+    g_autofree char *ok = g_strdup_printf("pbx2phone:udp:%s/%s.pre2.in", dir, cases[i].fixture);
+    g_autofree char *inv = g_strdup_printf("%s/%s.in", dir, cases[i].fixture);
+    char *pres[] = { reg, ok, NULL };
+    AlgReplayOpts o;
+    alg_replay_opts_init(&o);
+    o.no_nat = TRUE;
+    o.dir = "pbx2phone";
+    o.to_addr = "192.168.1.50";
+    o.sport = 5070;
+    o.dport = 5060;
+    o.pre = pres;
+    o.case_file = inv;
+    g_autofree char *out = replay(fx, &o);
+    g_autofree char *sent = read_text(inv);
+    g_assert_cmpstr(out, ==, sent);
+    g_assert_nonnull(strstr(fx->rep->str, cases[i].admitted));
+  }
+}
+
 static void
 test_registry(void)
 {
@@ -455,18 +553,29 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  g_autofree char *dir = tu_data_path("linux-alg");
-  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-  g_assert_nonnull(d);
+  /* Every case of both recorded sets: {data folder, test path prefix}. */
+  static const char *const sets[][2] = {
+    { "linux-alg", "/alg/linux/corpus/" },
+    { "alg-nonat", "/alg/linux/no-nat/" },
+  };
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-  const char *n;
-  while ((n = g_dir_read_name(d)))
-    if (g_str_has_suffix(n, ".meta"))
-      g_ptr_array_add(names, g_strndup(n, strlen(n) - 5));
-  g_ptr_array_sort(names, cmp_names);
-  for (guint i = 0; i < names->len; i++) {
-    g_autofree char *path = g_strdup_printf("/alg/linux/corpus/%s", (char *)names->pdata[i]);
-    g_test_add_data_func(path, names->pdata[i], test_corpus_case);
+  for (guint s = 0; s < G_N_ELEMENTS(sets); s++) {
+    g_autofree char *dir = tu_data_path(sets[s][0]);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    g_assert_nonnull(d);
+    g_autoptr(GPtrArray) cases = g_ptr_array_new_with_free_func(g_free);
+    const char *n;
+    while ((n = g_dir_read_name(d)))
+      if (g_str_has_suffix(n, ".meta"))
+        g_ptr_array_add(cases, g_strndup(n, strlen(n) - 5));
+    g_ptr_array_sort(cases, cmp_names);
+    g_assert_cmpuint(cases->len, >=, 6);
+    for (guint i = 0; i < cases->len; i++) {
+      char *data = g_strdup_printf("%s/%s", sets[s][0], (char *)cases->pdata[i]);
+      g_ptr_array_add(names, data);
+      g_autofree char *path = g_strdup_printf("%s%s", sets[s][1], (char *)cases->pdata[i]);
+      g_test_add_data_func(path, data, test_corpus_case);
+    }
   }
   g_test_add_func("/alg/registry/lists-linux-and-off", test_registry);
   g_test_add_func("/alg/replay/plugin-flag-missing-file-exits-2", test_plugin_flag);
@@ -481,5 +590,8 @@ main(int argc, char **argv)
   ADD("/alg/linux/direct-signalling-restricts-incoming-calls", test_direct_signalling);
   ADD("/alg/off/passes-sip-untouched", test_off_passes);
   ADD("/alg/ideal/maps-contact-and-sdp-with-exact-length-and-open-pinholes", test_ideal);
+  ADD("/alg/replay/no-nat/other-algs-see-untranslated-packets", test_no_nat_other_algs);
+  ADD("/alg/replay/no-nat/router-address-reaches-nobody", test_no_nat_router_address);
+  ADD("/alg/linux/no-nat/registration-expectation-for-the-contact-as-written", test_no_nat_registration);
   return g_test_run();
 }

@@ -9,6 +9,10 @@
  * INVITE, BYE and a non-2xx final answer, #06, #07, #50), registration expectations (inactive
  * until a 2xx, then the granted expiry, #01, #02, #49; from the registrar only unless
  * sip_direct_signalling = 0, #36, #37) and the sip_timeout of the signalling flow (#38).
+ * On a flow that is not NATed (a route-only router, the testbed's --no-nat) the nf_nat_sip half
+ * is skipped as the kernel skips it without IPS_NAT_MASK: nothing is rewritten, expectations name
+ * the addresses as written, and an identical expectation of another flow is no drop (-EALREADY);
+ * measured in tests/data/alg-nonat.
  */
 #include "alg-linux-private.h"
 
@@ -238,13 +242,25 @@ set_expected_rtp_rtcp(LxMsg *m, guint32 *daddr, guint port, LxClass cls)
     return LX_ACCEPT; /* #44 */
   }
   guint16 base = (guint16)(port & ~1u);
+  if (!m->nat) {
+    /* Not NATed: plain nf_ct_expect_related() for the addresses as written.  An identical
+     * expectation of another flow is found first and skipped, or answered -EALREADY, which the
+     * helper takes as done: never a drop (6.18, fixture x1-second-call-same-rtp-port).  Nothing
+     * to install: the route-only NAT admits every inbound flow anyway. */
+    SimAddr rtp = { *daddr, base }, rtcp = { *daddr, (guint16)(base + 1) };
+    if (rec_add(m, cls, src, rtp, rtp))
+      rec_add(m, cls, src, rtcp, rtcp);
+    lx_trace(m, "expect %s %u/%u from %u.%u.%u.%u (not NATed)", class_tag[cls], base, base + 1,
+             src >> 24, (src >> 16) & 0xff, (src >> 8) & 0xff, src & 0xff);
+    return LX_ACCEPT;
+  }
   guint32 dst_addr = *daddr;
-  if (m->nat) /* nf_nat_sdp_media: the connection comes from the reply side */
-    dst_addr = m->dir_src.addr == m->rev_dst.addr ? *daddr : m->rev_dst.addr;
+  /* nf_nat_sdp_media: the connection comes from the reply side */
+  dst_addr = m->dir_src.addr == m->rev_dst.addr ? *daddr : m->rev_dst.addr;
   SimAddr rtp = { dst_addr, base }, rtcp = { dst_addr, (guint16)(base + 1) };
   LxExpect *a = rec_add(m, cls, src, rtp, (SimAddr){ *daddr, base });
   LxExpect *b = a ? rec_add(m, cls, src, rtcp, (SimAddr){ *daddr, (guint16)(base + 1) }) : NULL;
-  gboolean inbound = m->nat && dst_addr != *daddr;
+  gboolean inbound = dst_addr != *daddr;
   if (a && b && inbound &&
       (!rec_install(m, a, TRUE, SIP_EXPECT_TIMEOUT) || !rec_install(m, b, TRUE, SIP_EXPECT_TIMEOUT))) {
     if (a->e)
@@ -599,7 +615,9 @@ msg_init(LxMsg *m, LinuxAlg *alg, LxFlow *f, NatAlgPacket *p)
   m->p = p;
   m->alg = alg;
   m->flow = f;
-  m->nat = TRUE; /* masquerade: every flow through the router is translated */
+  /* ct->status & IPS_NAT_MASK: FALSE only behind a route-only router (the testbed's --no-nat),
+   * where every nf_nat_sip hook is skipped; parsing, drops and expectations stay. */
+  m->nat = nat_binding_translated(p->binding);
   if (p->dir == NAT_DIR_OUT) {
     m->dir_src = t->internal;
     m->dir_dst = t->remote;

@@ -3,6 +3,16 @@
  * (phone 192.168.1.50, router 192.168.1.1 / 203.0.113.2, pbx 203.0.113.10 and 203.0.113.20),
  * the same steps (--pre messages, then the case, optionally split over two TCP segments), the
  * bytes that arrive on the far side, and media-pinhole probes reported in the testbed's words.
+ *
+ * --no-nat (AlgReplayOpts.no_nat) replays through a route-only router (router.h): nothing is
+ * translated, the pbx reaches 192.168.1.50 directly, and the router's own address 203.0.113.2 is
+ * a dead end.  The ALG hook still runs on every packet, untranslated, with a binding that maps the
+ * phone to itself (nat_binding_translated() FALSE).  The linux ALG then skips its nf_nat_sip half
+ * as the kernel does (ct->status & IPS_NAT_MASK == 0), keeping parsing, drops and expectations
+ * for the addresses as written.  Other ALGs run unchanged: one that maps the internal address to
+ * the external one writes back what was there ("ideal" passes the bytes as sent), and faults that
+ * do not depend on translation still show (proxy-style's Via and Max-Forwards, contact-reset's
+ * port); an ALG that should stand aside without NAT checks nat_binding_translated().
  */
 #pragma once
 
@@ -34,7 +44,7 @@ typedef struct {
   const char *helper_ports;   /* -H */
   char **params;              /* --param NAME=VALUE */
   const char *snat_ports;     /* --snat-ports LO-HI or NULL */
-  gboolean no_nat;            /* --no-nat */
+  gboolean no_nat;            /* --no-nat: route-only router, see above */
   gint split;                 /* --split */
   gboolean rtp_probe;         /* --rtp-probe */
   const char *probe_src;      /* --probe-src */

@@ -24,7 +24,7 @@ static void
 trace_expect(Nat *nat, const char *event, const NatExpect *e, const char *extra)
 {
   char ext[22], tgt[22], addr[16], port[8];
-  net_endpoint_format(nat->public_addr, e->ext_port, ext);
+  net_endpoint_format(nat_ext_addr(nat, e->p.target.addr), e->ext_port, ext);
   net_endpoint_format(e->p.target.addr, e->p.target.port, tgt);
   g_snprintf(port, sizeof port, "%u", e->p.remote.port);
   char from[32];
@@ -35,12 +35,10 @@ trace_expect(Nat *nat, const char *event, const NatExpect *e, const char *extra)
             extra ? extra : "");
 }
 
-NatExpect *
-nat_expect_add(Nat *nat, const NatExpectParams *params, SimTime now, GError **error)
+/* The public port of a new expectation of a translating NAT; 0 and a GError if none. */
+static guint16
+expect_port(Nat *nat, const NatExpectParams *params, SimTime now, GError **error)
 {
-  g_return_val_if_fail(nat && params, NULL);
-  g_return_val_if_fail(params->proto == NET_PROTO_UDP || params->proto == NET_PROTO_TCP, NULL);
-  nat_expire(nat, now);
   guint16 port = params->ext_port;
   if (!port && nat->p.mapping == NAT_MAP_EIM) {
     /* RFC 4787 REQ-1: an internal endpoint has one external endpoint for every remote, so a
@@ -52,23 +50,35 @@ nat_expect_add(Nat *nat, const NatExpectParams *params, SimTime now, GError **er
   }
   if (!port) {
     port = nat_port_alloc(nat, params->proto, params->target, now);
-    if (!port) {
+    if (!port)
       g_set_error(error, SIM_ERROR, SIM_ERROR_RESOURCE,
                   "no free external %s port for an expectation to %u",
                   net_proto_name(params->proto), params->target.port);
-      return NULL;
-    }
-  } else {
-    /* RFC 4787 REQ-3 forbids port overloading: a port mapped to another internal endpoint
-     * cannot also lead to this target. */
-    NatMap *m = g_hash_table_lookup(nat->map_by_port, nat_port_key(params->proto, port));
-    if (m && (m->internal.addr != params->target.addr || m->internal.port != params->target.port)) {
-      g_set_error(error, SIM_ERROR, SIM_ERROR_RESOURCE,
-                  "external %s port %u is mapped to another internal endpoint",
-                  net_proto_name(params->proto), port);
-      return NULL;
-    }
+    return port;
   }
+  /* RFC 4787 REQ-3 forbids port overloading: a port mapped to another internal endpoint
+   * cannot also lead to this target. */
+  NatMap *m = g_hash_table_lookup(nat->map_by_port, nat_port_key(params->proto, port));
+  if (m && (m->internal.addr != params->target.addr || m->internal.port != params->target.port)) {
+    g_set_error(error, SIM_ERROR, SIM_ERROR_RESOURCE,
+                "external %s port %u is mapped to another internal endpoint",
+                net_proto_name(params->proto), port);
+    return 0;
+  }
+  return port;
+}
+
+NatExpect *
+nat_expect_add(Nat *nat, const NatExpectParams *params, SimTime now, GError **error)
+{
+  g_return_val_if_fail(nat && params, NULL);
+  g_return_val_if_fail(params->proto == NET_PROTO_UDP || params->proto == NET_PROTO_TCP, NULL);
+  nat_expire(nat, now);
+  guint16 port;
+  if (nat->p.route_only) /* nothing translated: the flow arrives at the target itself */
+    port = params->ext_port ? params->ext_port : params->target.port;
+  else if (!(port = expect_port(nat, params, now, error)))
+    return NULL;
   NatExpect *e = g_new0(NatExpect, 1);
   e->id = ++nat->next_id;
   e->p = *params;
@@ -163,11 +173,13 @@ nat_expect_expire(Nat *nat, SimTime now)
 }
 
 NatExpect *
-nat_expect_match(Nat *nat, guint8 proto, guint16 ext_port, SimAddr remote)
+nat_expect_match(Nat *nat, guint8 proto, guint16 ext_port, SimAddr remote, guint32 dst)
 {
   for (GList *l = nat->expects.head; l; l = l->next) {
     NatExpect *e = l->data;
     if (e->p.proto != proto || e->ext_port != ext_port)
+      continue;
+    if (nat->p.route_only && e->p.target.addr != dst)
       continue;
     if (e->p.remote.addr && e->p.remote.addr != remote.addr)
       continue;

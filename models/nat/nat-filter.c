@@ -33,7 +33,8 @@ nat_map_for_outbound(Nat *nat, guint8 proto, SimAddr internal, SimAddr remote, S
   NatMap *m = g_hash_table_lookup(nat->map_by_key, &k);
   if (m)
     return m;
-  guint16 port = nat_port_alloc(nat, proto, internal, now);
+  /* Route-only: nothing is translated, the internal port is the external one. */
+  guint16 port = nat->p.route_only ? internal.port : nat_port_alloc(nat, proto, internal, now);
   if (!port) {
     *reason = NAT_DROP_NO_PORT;
     return NULL;

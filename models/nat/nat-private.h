@@ -142,6 +142,13 @@ nat_port_key(guint8 proto, guint16 port)
   return GUINT_TO_POINTER(((guint)proto << 16) | port);
 }
 void nat_fmt_time(SimTime t, char buf[32]);
+/* The address a binding of this internal host is seen at: the public one, or in route-only mode
+ * its own. */
+static inline guint32
+nat_ext_addr(const Nat *nat, guint32 internal_addr)
+{
+  return nat->p.route_only ? internal_addr : nat->public_addr;
+}
 static inline gint64
 nat_secs(SimTime t)
 {
@@ -181,7 +188,8 @@ void nat_binding_rearm(Nat *nat, NatBinding *b);
 const char *nat_tcp_state_name(NatTcpState s);
 
 /* nat-expect.c */
-NatExpect *nat_expect_match(Nat *nat, guint8 proto, guint16 ext_port, SimAddr remote);
+/* `dst` is the packet's destination address, checked against the target in route-only mode. */
+NatExpect *nat_expect_match(Nat *nat, guint8 proto, guint16 ext_port, SimAddr remote, guint32 dst);
 /* Create the binding an expectation admits (NULL with *reason on failure). */
 NatBinding *nat_expect_admit(Nat *nat, NatExpect *e, SimAddr remote, SimTime now,
                              NatDropReason *reason);

@@ -9,7 +9,9 @@
  * packet to our own public address is hairpinned (REQ-9): translated outbound, then inbound with
  * the translated source, so the receiver sees the sender's public endpoint (REQ-9b).  ICMP errors
  * about a flow are translated inside and out (RFC 5508 §4.2, REQ-3) and refresh nothing.
- * Checksums are updated incrementally (RFC 1624).
+ * Checksums are updated incrementally (RFC 1624).  In route-only mode (nat.h) the same paths track
+ * flows without rewriting anything: inbound packets go to LAN addresses, any of them opens a
+ * binding, and ICMP errors pass as they are.
  */
 #include "nat-private.h"
 
@@ -257,6 +259,18 @@ icmp_error(Nat *nat, NetBuf *pkt, const Ipv4Info *ip, const IcmpInfo *icmp, NatD
   return NAT_PASS;
 }
 
+/* Route-only: an ICMP error needs no translation; conntrack would relate it, nothing more. */
+static NatAction
+icmp_pass(Nat *nat, NatDir dir, NatVerdict *v)
+{
+  if (dir == NAT_DIR_IN)
+    nat->stats.translated_in++;
+  else
+    nat->stats.translated_out++;
+  v->action = NAT_PASS;
+  return NAT_PASS;
+}
+
 /* ---- Inbound ------------------------------------------------------------------------------------- */
 
 static NatAction
@@ -276,24 +290,34 @@ inbound(Nat *nat, NetBuf *pkt, SimTime now, NatVerdict *v, gboolean hairpin)
     nat_drop(nat, v, r < 0 ? NAT_DROP_MALFORMED : NAT_DROP_UNSUPPORTED, pkt->data, pkt->len);
     return NAT_DROP;
   }
+  gboolean route = nat->p.route_only;
   if (r == 2)
-    return icmp_error(nat, pkt, &ip, &icmp, NAT_DIR_IN, v);
-  if (ip.dst != nat->public_addr) {
+    return route ? icmp_pass(nat, NAT_DIR_IN, v) : icmp_error(nat, pkt, &ip, &icmp, NAT_DIR_IN, v);
+  if (!route && ip.dst != nat->public_addr) {
     nat_drop(nat, v, NAT_DROP_NO_BINDING, pkt->data, pkt->len);
     return NAT_DROP;
   }
   SimAddr rem = { ip.src, f.sport };
-  NatKey k = nat_key(f.proto, rem.addr, f.dport, 0, rem.port);
+  NatKey k = nat_key(f.proto, rem.addr, f.dport, route ? ip.dst : 0, rem.port);
   NatBinding *b = g_hash_table_lookup(nat->by_ext, &k);
   gboolean created = FALSE;
   if (!b) {
-    /* Only a SYN opens a TCP binding from outside (RFC 5382 §4); ICMP only matches. */
-    gboolean may_open = f.proto == NET_PROTO_UDP ||
+    /* Only a SYN opens a TCP binding from outside (RFC 5382 §4); ICMP only matches.  Without
+     * translation nothing filters (policy accept): conntrack tracks whatever comes. */
+    gboolean may_open = route || f.proto == NET_PROTO_UDP ||
                         (f.proto == NET_PROTO_TCP && (f.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN);
-    NatExpect *e = may_open ? nat_expect_match(nat, f.proto, f.dport, rem) : NULL;
+    NatExpect *e = may_open && f.proto != NET_PROTO_ICMP
+                     ? nat_expect_match(nat, f.proto, f.dport, rem, ip.dst) : NULL;
     NatDropReason why = NAT_DROP_NO_BINDING;
     if (e) {
       b = nat_expect_admit(nat, e, rem, now, &why);
+    } else if (route) {
+      why = NAT_DROP_TABLE_FULL;
+      NatMap *m = nat_make_room(nat, now)
+                    ? nat_map_for_outbound(nat, f.proto, (SimAddr){ ip.dst, f.dport }, rem, now, &why)
+                    : NULL;
+      if (m)
+        b = nat_binding_new(nat, m, rem, NAT_DIR_IN, "route", now);
     } else {
       gpointer pk = nat_port_key(f.proto, f.dport);
       NatMap *m = g_hash_table_lookup(nat->map_by_port, pk);
@@ -319,8 +343,10 @@ inbound(Nat *nat, NetBuf *pkt, SimTime now, NatVerdict *v, gboolean hairpin)
   if (created)
     trace_created(nat, b);
   guint8 *d = pkt->data;
-  ipv4_set_addr(d, 1, b->t.internal.addr, f.pseudo ? f.csum_off : 0, f.udp);
-  set_port(d, f.dport_off, b->t.internal.port, f.csum_off, f.udp);
+  if (!route) {
+    ipv4_set_addr(d, 1, b->t.internal.addr, f.pseudo ? f.csum_off : 0, f.udp);
+    set_port(d, f.dport_off, b->t.internal.port, f.csum_off, f.udp);
+  }
   if (ip.mf)
     frag_remember(nat, &ip, NAT_DIR_IN, d, hairpin ? NAT_HAIRPIN : NAT_PASS, b->id, now);
   if (!nat_alg_run(nat, b, NAT_DIR_IN, hairpin, pkt, now)) {
@@ -367,9 +393,10 @@ nat_outbound(Nat *nat, NetBuf *pkt, SimTime now, NatVerdict *v)
     nat_drop(nat, v, r < 0 ? NAT_DROP_MALFORMED : NAT_DROP_UNSUPPORTED, pkt->data, pkt->len);
     return NAT_DROP;
   }
+  gboolean route = nat->p.route_only;
   if (r == 2)
-    return icmp_error(nat, pkt, &ip, &icmp, NAT_DIR_OUT, v);
-  gboolean to_self = ip.dst == nat->public_addr;
+    return route ? icmp_pass(nat, NAT_DIR_OUT, v) : icmp_error(nat, pkt, &ip, &icmp, NAT_DIR_OUT, v);
+  gboolean to_self = !route && ip.dst == nat->public_addr; /* route-only: the router's own */
   if (to_self && (!nat->p.hairpin || f.proto == NET_PROTO_ICMP)) {
     nat_drop(nat, v, f.proto == NET_PROTO_ICMP ? NAT_DROP_UNSUPPORTED : NAT_DROP_HAIRPIN_OFF,
              pkt->data, pkt->len);
@@ -394,8 +421,10 @@ nat_outbound(Nat *nat, NetBuf *pkt, SimTime now, NatVerdict *v)
   if (created)
     trace_created(nat, b);
   guint8 *d = pkt->data;
-  ipv4_set_addr(d, 0, nat->public_addr, f.pseudo ? f.csum_off : 0, f.udp);
-  set_port(d, f.sport_off, b->t.external.port, f.csum_off, f.udp);
+  if (!route) {
+    ipv4_set_addr(d, 0, nat->public_addr, f.pseudo ? f.csum_off : 0, f.udp);
+    set_port(d, f.sport_off, b->t.external.port, f.csum_off, f.udp);
+  }
   if (!nat_alg_run(nat, b, NAT_DIR_OUT, to_self, pkt, now)) {
     nat_drop(nat, v, NAT_DROP_ALG, pkt->data, pkt->len);
     return NAT_DROP;

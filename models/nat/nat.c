@@ -259,7 +259,7 @@ nat_map_new(Nat *nat, guint8 proto, SimAddr internal, SimAddr remote, guint16 ex
   char in[22], ex[22];
   sim_trace(nat->name, "mapping-created %s %s -> %s %s", net_proto_name(proto),
             net_endpoint_format(internal.addr, internal.port, in),
-            net_endpoint_format(nat->public_addr, ext_port, ex), kinds[nat->p.mapping]);
+            net_endpoint_format(nat_ext_addr(nat, internal.addr), ext_port, ex), kinds[nat->p.mapping]);
   return m;
 }
 
@@ -276,7 +276,7 @@ map_release(Nat *nat, NatMap *m, gboolean quiet, SimTime at)
     nat_fmt_time(at + nat->p.port_hold, until);
     sim_trace(nat->name, "mapping-released %s %s -> %s hold-until %s", net_proto_name(m->proto),
               net_endpoint_format(m->internal.addr, m->internal.port, in),
-              net_endpoint_format(nat->public_addr, m->ext_port, ex), until);
+              net_endpoint_format(nat_ext_addr(nat, m->internal.addr), m->ext_port, ex), until);
     if (m->ported)
       nat_port_hold(nat, m->proto, m->ext_port, m->internal, at);
   }
@@ -292,7 +292,7 @@ nat_binding_new(Nat *nat, NatMap *map, SimAddr remote, NatDir initiator, const c
   b->id = ++nat->next_id;
   b->t.proto = map->proto;
   b->t.internal = map->internal;
-  b->t.external = (SimAddr){ nat->public_addr, map->ext_port };
+  b->t.external = (SimAddr){ nat_ext_addr(nat, map->internal.addr), map->ext_port };
   b->t.remote = remote;
   b->map = map;
   b->initiator = initiator;
@@ -303,7 +303,9 @@ nat_binding_new(Nat *nat, NatMap *map, SimAddr remote, NatDir initiator, const c
   g_queue_init(&b->timers);
   b->int_key = nat_key(map->proto, map->internal.addr, map->internal.port, remote.addr,
                        remote.port);
-  b->ext_key = nat_key(map->proto, remote.addr, map->ext_port, 0, remote.port);
+  /* Route-only: LAN hosts share no public address, so the key names the host too. */
+  b->ext_key = nat_key(map->proto, remote.addr, map->ext_port,
+                       nat->p.route_only ? map->internal.addr : 0, remote.port);
   g_hash_table_insert(nat->by_int, &b->int_key, b);
   if (!g_hash_table_contains(nat->by_ext, &b->ext_key))
     g_hash_table_insert(nat->by_ext, &b->ext_key, b);
@@ -411,6 +413,12 @@ gboolean
 nat_binding_replied(const NatBinding *b)
 {
   return b->replied;
+}
+
+gboolean
+nat_binding_translated(const NatBinding *b)
+{
+  return b->t.internal.addr != b->t.external.addr || b->t.internal.port != b->t.external.port;
 }
 
 const char *

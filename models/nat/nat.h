@@ -89,7 +89,17 @@ typedef struct {
   NatOverflow overflow;           /* what a full table does */
   SimTime port_hold;              /* RFC 6888 REQ-8 hold-down of released external ports */
   gboolean trace_refresh;         /* a trace row for every refreshing packet (verbose) */
+  gboolean route_only;            /* no translation (set by code, no key): see below */
 } NatParams;
+
+/* Route-only mode (NatParams.route_only; a router without a masquerade rule, the testbed's
+ * --no-nat).  The NAT still tracks every flow as a binding, like conntrack without NAT, so the ALG
+ * hook, binding timers and expectations work as usual, but nothing is rewritten: a binding's
+ * external endpoint IS its internal endpoint (nat_binding_translated() is FALSE, Linux's
+ * ct->status & IPS_NAT_MASK == 0), inbound packets are addressed to LAN hosts (not to the public
+ * address) and any of them opens a binding (no filtering: policy accept), an expectation's public
+ * port is its target's port and it matches on the target's address too, and ICMP errors pass
+ * unchanged. */
 
 /* The home-router defaults (the nat.* key defaults). */
 void nat_params_default(NatParams *p);
@@ -186,6 +196,9 @@ NatBinding *nat_binding_lookup(Nat *nat, guint8 proto, SimAddr internal, SimAddr
 NatBinding *nat_binding_master(Nat *nat, const NatBinding *b);
 SimTime nat_binding_expires(const NatBinding *b);     /* last refresh + current timeout */
 gboolean nat_binding_replied(const NatBinding *b);    /* a packet came back from the remote */
+/* The flow's addresses are rewritten (external != internal): Linux's ct->status & IPS_NAT_MASK.
+ * FALSE for every binding of a route-only NAT. */
+gboolean nat_binding_translated(const NatBinding *b);
 const char *nat_binding_tcp_state(const NatBinding *b); /* "SYN_SENT", ..., or "" for UDP */
 /* Override the idle timeout of this binding from now on (e.g. nf_conntrack_sip's sip_timeout
  * of 3600 s for a signalling flow); 0 restores the configured timeouts.  Applies at the next
