@@ -139,15 +139,44 @@ test_add_level(void)
   g_autofree char *path = write_exp("add.ini", HEAD "[grid]\nrouter.alg = off;linux\npbx.profile = naive\n");
   const char *add[] = {"router.alg=ideal", "router.alg=off", NULL};
   g_autoptr(GError) error = NULL;
-  g_autoptr(Experiment) e = experiment_load_ex(path, NULL, add, &error);
+  ExperimentLoadOptions lo = {.add_levels = add};
+  g_autoptr(Experiment) e = experiment_load_opts(path, &lo, &error);
   g_assert_no_error(error);
   g_assert_cmpuint(experiment_n_cells(e), ==, 3);
   g_assert_cmpstr(experiment_cell_value(e, 2, 0), ==, "ideal");
   g_autofree char *p2 = write_exp("add2.ini", HEAD "[grid]\npbx.profile = naive;nat-aware\n");
-  g_autoptr(Experiment) f = experiment_load_ex(p2, NULL, add, &error);
+  g_autoptr(Experiment) f = experiment_load_opts(p2, &lo, &error);
   g_assert_no_error(error);
   g_autoptr(Config) cfg = experiment_run_config(f, 0, 0, NULL);
   g_assert_cmpstr(cfg_str(cfg, "router.alg"), ==, "off"); /* not a factor: fixed (the last one wins) */
+}
+
+/* --only keeps levels (seeds unchanged: they follow the cell's values), --replicas overrides. */
+static void
+test_only_replicas(void)
+{
+  g_autofree char *path = write_exp("only.ini", HEAD "replicas = 5\n[grid]\nrouter.alg = off;linux;ideal\n"
+                                                "phone.transport+pbx.srtp = udp+false;tls+true\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Experiment) full = experiment_load(path, NULL, &error);
+  const char *only[] = {"router.alg=ideal,off", "pbx.srtp=true", NULL};
+  ExperimentLoadOptions lo = {.only = only, .replicas = 2};
+  g_autoptr(Experiment) e = experiment_load_opts(path, &lo, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(experiment_n_cells(e), ==, 2);
+  g_assert_cmpuint(experiment_replicas(e), ==, 2);
+  g_assert_cmpstr(experiment_cell_value(e, 0, 0), ==, "off"); /* grid order kept */
+  g_assert_cmpstr(experiment_cell_value(e, 1, 1), ==, "tls");
+  g_assert_cmpuint(experiment_run_seed(e, 1, 1), ==, experiment_run_seed(full, 5, 1));
+  const char *bad[] = {"router.alg=of", NULL};
+  lo.only = bad;
+  g_assert_null(experiment_load_opts(path, &lo, &error));
+  g_assert_nonnull(strstr(error->message, "'of' is not a level of router.alg"));
+  g_clear_error(&error);
+  const char *notf[] = {"nat.udp_timeout_s=30", NULL};
+  lo.only = notf;
+  g_assert_null(experiment_load_opts(path, &lo, &error));
+  g_assert_nonnull(strstr(error->message, "a factor of [grid]"));
 }
 
 /* Bad files: the message names the file, the line, the group and key, and what was expected. */
@@ -212,6 +241,7 @@ main(int argc, char **argv)
   g_test_add_func("/experiment/config/profile-factor-file-factor-set-order", test_config_order);
   g_test_add_func("/experiment/hash/follows-resolved-config-not-text", test_hash);
   g_test_add_func("/experiment/add-level/joins-factor-or-fixes-key", test_add_level);
+  g_test_add_func("/experiment/only/levels-kept-seeds-unchanged", test_only_replicas);
   g_test_add_func("/experiment/errors/name-file-line-key-and-expectation", test_errors);
   int rc = g_test_run();
   g_autoptr(GDir) d = g_dir_open(tmpdir, 0, NULL);

@@ -226,8 +226,16 @@ test_other_experiment_refused(void)
   g_assert_cmpint(algsim(&msg, "run", small, "--out", dir, "--no-plot", "--resume", "--set", "call.duration_s=6", NULL),
                   ==, 1);
   g_assert_nonnull(strstr(msg, "another experiment"));
+  g_assert_nonnull(strstr(msg, "--force"));
   g_assert_cmpuint(count_files(dir, ".json", NULL), ==, 8);
-  /* The same experiment again without --resume starts over, to the same bytes. */
+  /* --force replaces them. */
+  g_assert_cmpint(algsim(NULL, "run", small, "--out", dir, "--no-plot", "--force", "--set", "call.duration_s=6", NULL),
+                  ==, 0);
+  g_autofree char *six = slurp(dir, "config.ini");
+  g_assert_nonnull(strstr(six, "call.duration_s = 6"));
+  /* Back to the first experiment (--force), then the same one again without --resume starts over,
+   * to the same bytes. */
+  g_assert_cmpint(algsim(NULL, "run", small, "--out", dir, "--no-plot", "--force", NULL), ==, 0);
   g_assert_cmpint(algsim(NULL, "run", small, "--out", dir, "--no-plot", NULL), ==, 0);
   assert_same_results(reference(), dir);
 }

@@ -1,0 +1,33 @@
+# drop-cdf
+# experiment: quickstart
+# description: Whether a call gets two-way audio depends on the router's SIP ALG and on the PBX together.
+#   With the ALG off, a naive PBX sends its audio to the phone's private address (one-way audio) while
+#   a NAT-aware PBX (rport, symmetric RTP latching) works; the Linux ALG rewrites the SDP so that both
+#   work; an ALG that rewrites the SDP media port wrongly breaks the naive PBX, and latching rescues
+#   the NAT-aware one.
+# Written by algsim plot from cells.csv and calls.csv; reads drop-cdf.dat.
+# Run `gnuplot drop-cdf.gp` in this directory to redraw drop-cdf.png and drop-cdf.svg.
+if (!exists("png")) png = 'drop-cdf.png'
+if (!exists("svg")) svg = 'drop-cdf.svg'
+dat = 'drop-cdf.dat'
+set datafile separator "\t"
+set datafile missing "-"
+set title 'quickstart: drop times of dropped calls, by router.alg' noenhanced
+set xlabel 'drop time after call start (s)'
+set ylabel 'fraction of dropped calls'
+set yrange [0:1.05]
+set ytics 0, 0.2, 1
+set grid lt 1 lc rgb '#d9d9d9'
+set xrange [0:1]
+unset xtics
+set label 1 'no call dropped' at graph 0.5, graph 0.5 center font ",14" noenhanced
+unset key
+
+set terminal pngcairo size 720,480 enhanced font "DejaVu Sans,10"
+set output png
+plot NaN notitle
+
+set terminal svg size 720,480 dynamic enhanced font "DejaVu Sans,10" background rgb 'white'
+set output svg
+plot NaN notitle
+unset output

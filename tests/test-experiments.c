@@ -1,0 +1,214 @@
+/* test-experiments.c — the shipped experiments (experiments/NAME.ini): a reduced form of each (fewer
+ * levels with --only, one replica) runs through `algsim run`, and
+ *   - its fingerprint matches the committed reference results: every call of the reduced run
+ *     equals, column for column, the call with the same seed in results/NAME/calls.csv (a run's
+ *     seed follows its cell's values and replica, not its position, so the reduced grid's runs are
+ *     the reference's runs);
+ *   - the pattern its description claims holds (design.md §1).
+ * A change in behaviour fails the fingerprint: re-run the experiments to update results/ (README).
+ */
+#include <string.h>
+#include <sys/wait.h>
+
+#include "test-util.h"
+
+static char *tmpdir;
+
+/* ---- CSV (RFC 4180) ------------------------------------------------------------------------------ */
+
+typedef struct {
+  GPtrArray *head;   /* char * column names */
+  GPtrArray *rows;   /* GPtrArray * of char * per row */
+} Csv;
+
+static void
+csv_free(Csv *c)
+{
+  g_ptr_array_unref(c->head);
+  g_ptr_array_unref(c->rows);
+  g_free(c);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Csv, csv_free)
+
+static Csv *
+csv_read(const char *path)
+{
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents(path, &text, &len, NULL))
+    g_error("%s: cannot read (are the reference results committed? see results/README.md)", path);
+  Csv *c = g_new0(Csv, 1);
+  c->rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+  GPtrArray *row = g_ptr_array_new_with_free_func(g_free);
+  GString *f = g_string_new(NULL);
+  gboolean quoted = FALSE;
+  for (gsize i = 0; i < len; i++) {
+    char ch = text[i];
+    if (quoted) {
+      if (ch == '"' && i + 1 < len && text[i + 1] == '"')
+        g_string_append_c(f, text[++i]);
+      else if (ch == '"')
+        quoted = FALSE;
+      else
+        g_string_append_c(f, ch);
+    } else if (ch == '"') {
+      quoted = TRUE;
+    } else if (ch == ',' || ch == '\n') {
+      g_ptr_array_add(row, g_strdup(f->str));
+      g_string_truncate(f, 0);
+      if (ch == '\n') {
+        if (!c->head)
+          c->head = row;
+        else
+          g_ptr_array_add(c->rows, row);
+        row = g_ptr_array_new_with_free_func(g_free);
+      }
+    } else if (ch != '\r') {
+      g_string_append_c(f, ch);
+    }
+  }
+  g_string_free(f, TRUE);
+  g_ptr_array_unref(row);
+  g_assert_nonnull(c->head);
+  return c;
+}
+
+static int
+col(const Csv *c, const char *name)
+{
+  for (guint i = 0; i < c->head->len; i++)
+    if (g_str_equal(c->head->pdata[i], name))
+      return (int)i;
+  g_error("no column %s", name);
+}
+
+static const char *
+get(const Csv *c, guint row, const char *name)
+{
+  return ((GPtrArray *)c->rows->pdata[row])->pdata[col(c, name)];
+}
+
+/* Rows whose columns equal the given values ("k", "v", ..., NULL). */
+static GArray *
+select_rows(const Csv *c, const char *first, ...)
+{
+  GArray *out = g_array_new(FALSE, FALSE, sizeof(guint));
+  for (guint r = 0; r < c->rows->len; r++) {
+    va_list ap;
+    va_start(ap, first);
+    gboolean all = TRUE;
+    for (const char *k = first; k && all; k = va_arg(ap, const char *)) {
+      const char *v = va_arg(ap, const char *);
+      all = g_str_equal(get(c, r, k), v);
+    }
+    va_end(ap);
+    if (all)
+      g_array_append_val(out, r);
+  }
+  return out;
+}
+
+/* ---- Running and fingerprints --------------------------------------------------------------------- */
+
+/* Run the reduced form; returns its calls.csv. */
+static Csv *
+run_reduced(const char *name, const char *const *extra)
+{
+  g_autofree char *exp = g_strdup_printf("%s/experiments/%s.ini", g_getenv("ALGSIM_SOURCE_ROOT"), name);
+  g_autofree char *out = g_build_filename(tmpdir, name, NULL);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  const char *head[] = {g_getenv("ALGSIM"), "run", exp, "--out", out, "--replicas", "1", "--no-plot", "-q"};
+  for (gsize i = 0; i < G_N_ELEMENTS(head); i++)
+    g_ptr_array_add(argv, (gpointer)head[i]);
+  for (gsize i = 0; extra && extra[i]; i++)
+    g_ptr_array_add(argv, (gpointer)extra[i]);
+  g_ptr_array_add(argv, NULL);
+  g_autofree char *o = NULL, *e = NULL;
+  int status = 0;
+  g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &o, &e, &status, NULL));
+  g_test_message("%s%s", o, e);
+  g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  g_autofree char *path = g_build_filename(out, "calls.csv", NULL);
+  return csv_read(path);
+}
+
+/* Every call of `got` equals the reference call with the same seed and call number. */
+static void
+assert_fingerprint(const char *name, const Csv *got)
+{
+  g_autofree char *path = g_strdup_printf("%s/results/%s/calls.csv", g_getenv("ALGSIM_SOURCE_ROOT"), name);
+  g_autoptr(Csv) ref = csv_read(path);
+  g_assert_cmpuint(got->head->len, ==, ref->head->len);
+  g_autoptr(GHashTable) by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  for (guint r = 0; r < ref->rows->len; r++)
+    g_hash_table_insert(by_key, g_strdup_printf("%s/%s", get(ref, r, "seed"), get(ref, r, "call")),
+                        GUINT_TO_POINTER(r + 1));
+  int cell = col(got, "cell");
+  for (guint r = 0; r < got->rows->len; r++) {
+    g_autofree char *key = g_strdup_printf("%s/%s", get(got, r, "seed"), get(got, r, "call"));
+    guint rr = GPOINTER_TO_UINT(g_hash_table_lookup(by_key, key));
+    if (!rr)
+      g_error("%s: run seed/call %s is not in the reference results", name, key);
+    GPtrArray *a = got->rows->pdata[r], *b = ref->rows->pdata[rr - 1];
+    for (guint k = 0; k < a->len; k++) {
+      if ((int)k == cell)
+        continue;
+      if (!g_str_equal(a->pdata[k], b->pdata[k]))
+        g_error("%s: seed/call %s: %s is '%s', the reference says '%s' (behaviour changed: update results/)", name,
+                key, (char *)got->head->pdata[k], (char *)a->pdata[k], (char *)b->pdata[k]);
+    }
+  }
+}
+
+static double
+num(const Csv *c, guint row, const char *name)
+{
+  return g_ascii_strtod(get(c, row, name), NULL);
+}
+
+/* ---- The experiments ---------------------------------------------------------------------------- */
+
+static void
+assert_all(const Csv *c, GArray *rows, const char *column, const char *value)
+{
+  g_assert_cmpuint(rows->len, >, 0);
+  for (guint i = 0; i < rows->len; i++) {
+    guint r = g_array_index(rows, guint, i);
+    if (!g_str_equal(get(c, r, column), value))
+      g_error("row %u (seed %s call %s): %s is '%s', expected '%s' (%s)", r, get(c, r, "seed"), get(c, r, "call"),
+              column, get(c, r, column), value, get(c, r, "explanation"));
+  }
+}
+
+/* quickstart: ALG off fails the naive PBX (one-way), the Linux ALG fixes it, the wrong-media-port
+ * ALG breaks it, a NAT-aware PBX works with all three. */
+static void
+test_quickstart(void)
+{
+  g_autoptr(Csv) c = run_reduced("quickstart", NULL);
+  g_assert_cmpuint(c->rows->len, ==, 6);
+  assert_fingerprint("quickstart", c);
+  const char *algs[] = {"off", "linux", "wrong-media-port"};
+  const char *naive[] = {"one-way-out", "two-way", "one-way-out"};
+  for (gsize i = 0; i < G_N_ELEMENTS(algs); i++) {
+    g_autoptr(GArray) n = select_rows(c, "router.alg", algs[i], "pbx.profile", "naive", NULL);
+    assert_all(c, n, "audio", naive[i]);
+    g_autoptr(GArray) a = select_rows(c, "router.alg", algs[i], "pbx.profile", "nat-aware", NULL);
+    assert_all(c, a, "audio", "two-way");
+    for (guint k = 0; k < a->len; k++)
+      g_assert_cmpfloat(num(c, g_array_index(a, guint, k), "mos_in"), >, 4.0);
+  }
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  tmpdir = g_dir_make_tmp("algsim-experiments-XXXXXX", NULL);
+  g_test_add_func("/experiments/quickstart/alg-and-pbx-decide-audio", test_quickstart);
+  int rc = g_test_run();
+  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
+  if (system(cmd) != 0)
+    rc = rc ? rc : 1;
+  return rc;
+}
