@@ -641,10 +641,11 @@ check_images(const Fixture *fx, const char *tag)
   g_autoptr(GPtrArray) written = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *plots = NULL;
+  g_autofree char *gnuplot = g_find_program_in_path("gnuplot");
   GDir *d;
   const char *name;
 
-  if (g_find_program_in_path("gnuplot") == NULL) {
+  if (gnuplot == NULL) {
     g_test_skip("gnuplot is not installed");
     return;
   }
@@ -759,6 +760,7 @@ test_garbage_input(void)
     {"cells.csv", "cell,runs,calls,success\n0,1,ten,1\n", "'ten' is not a count"},
     {"cells.csv", "cell,runs,calls,success\n0,1,-3,1\n", "'-3' is not a count"},
     {"cells.csv", "cell,runs,calls\n0,1,3\n", "no column 'success'"},
+    {"cells.csv", "cell,runs,calls,success\n0,1,3,4\n", "cells.csv:2: success (4) exceeds calls (3)"},
     {"cells.csv", "\x89PNG\r\n\x1a\n", NULL},
     {"calls.csv", "cell,dropped\n0,maybe\n", "no column 'drop_time_s'"},
     {"calls.csv", "cell,dropped,drop_time_s\n0,maybe,1\n", "'maybe' (expected true or false)"},
