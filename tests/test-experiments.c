@@ -115,7 +115,9 @@ static Csv *
 run_reduced(const char *name, const char *const *extra)
 {
   g_autofree char *exp = g_strdup_printf("%s/experiments/%s.ini", g_getenv("ALGSIM_SOURCE_ROOT"), name);
-  g_autofree char *out = g_build_filename(tmpdir, name, NULL);
+  static guint n_runs;
+  g_autofree char *sub = g_strdup_printf("%s-%u", name, n_runs++);
+  g_autofree char *out = g_build_filename(tmpdir, sub, NULL);
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
   const char *head[] = {g_getenv("ALGSIM"), "run", exp, "--out", out, "--replicas", "1", "--no-plot", "-q"};
   for (gsize i = 0; i < G_N_ELEMENTS(head); i++)
@@ -200,12 +202,136 @@ test_quickstart(void)
   }
 }
 
+/* seed-symptoms over UDP: each symptom where its mechanism is (design.md §1). */
+static void
+test_seed_symptoms(void)
+{
+  const char *only[] = {"--only", "phone.transport=udp", NULL};
+  g_autoptr(Csv) c = run_reduced("seed-symptoms", only);
+  g_assert_cmpuint(c->rows->len, ==, 5 * 2 * 2 * 5); /* ALGs x timeouts x PBXs, 5 calls each */
+  assert_fingerprint("seed-symptoms", c);
+  /* ALG off, NAT-aware PBX: every outbound call two-way (>= 99 %); with a 300 s timeout the
+   * inbound one too. */
+  g_autoptr(GArray) ok = select_rows(c, "router.alg", "off", "pbx.profile", "nat-aware", "nat.udp_timeout_s", "300", NULL);
+  assert_all(c, ok, "cause", "ok");
+  g_autoptr(GArray) okaudio = select_rows(c, "router.alg", "off", "pbx.profile", "nat-aware", "direction", "outbound", NULL);
+  assert_all(c, okaudio, "audio", "two-way");
+  /* One-way audio: the wrong media port with a PBX that trusts the SDP; latching rescues it. */
+  g_autoptr(GArray) wmp = select_rows(c, "router.alg", "wrong-media-port", "pbx.profile", "naive", "direction", "outbound", NULL);
+  assert_all(c, wmp, "audio", "one-way-out");
+  g_autoptr(GArray) wmpa = select_rows(c, "router.alg", "wrong-media-port", "pbx.profile", "nat-aware", "direction", "outbound", NULL);
+  assert_all(c, wmpa, "audio", "two-way");
+  /* Calls drop 30-60 s after their start at the Session-Expires 90 refresh. */
+  g_autoptr(GArray) mid = select_rows(c, "router.alg", "mid-dialog-blocker", "direction", "outbound", NULL);
+  assert_all(c, mid, "cause", "dropped-session-refresh");
+  for (guint i = 0; i < mid->len; i++) {
+    double t = num(c, g_array_index(mid, guint, i), "drop_time_s");
+    g_assert_cmpfloat(t, >=, 30);
+    g_assert_cmpfloat(t, <=, 60);
+  }
+  /* Registration fails under the REGISTER mangler, whatever the PBX. */
+  g_autoptr(GArray) reg = select_rows(c, "router.alg", "register-mangler", NULL);
+  assert_all(c, reg, "cause", "register-failed");
+  assert_all(c, reg, "reg_status", "401");
+  /* Intermittent: the first two calls on the signalling flow work, the next ones fail. */
+  for (int k = 0; k < 4; k++) {
+    g_autofree char *call = g_strdup_printf("%d", k);
+    g_autoptr(GArray) st = select_rows(c, "router.alg", "stateful-intermittent", "call", call, NULL);
+    assert_all(c, st, "connected", k < 2 ? "true" : "false");
+  }
+  /* A 30 s UDP timeout without keepalives loses the inbound call; 300 s keeps it. */
+  g_autoptr(GArray) in30 = select_rows(c, "router.alg", "off", "pbx.profile", "nat-aware", "nat.udp_timeout_s", "30",
+                                       "direction", "inbound", NULL);
+  assert_all(c, in30, "cause", "inbound-unreachable");
+  g_autoptr(GArray) in300 = select_rows(c, "router.alg", "off", "pbx.profile", "nat-aware", "nat.udp_timeout_s", "300",
+                                        "direction", "inbound", NULL);
+  assert_all(c, in300, "connected", "true");
+
+  /* Over TLS the ALGs see nothing: the mangler's registration and the blocker's refresh work. */
+  const char *tls[] = {"--only", "phone.transport=tls", "--only", "router.alg=register-mangler,mid-dialog-blocker",
+                       "--only", "pbx.profile=nat-aware", "--only", "nat.udp_timeout_s=300", NULL};
+  g_autoptr(Csv) t = run_reduced("seed-symptoms", tls);
+  assert_fingerprint("seed-symptoms", t);
+  g_autoptr(GArray) all = select_rows(t, "direction", "outbound", NULL);
+  assert_all(t, all, "registered", "true");
+  assert_all(t, all, "dropped", "false");
+}
+
+/* seed-remedies over UDP: each remedy fixes its own failure. */
+static void
+test_seed_remedies(void)
+{
+  const char *only[] = {"--only", "phone.transport=udp", NULL};
+  g_autoptr(Csv) c = run_reduced("seed-remedies", only);
+  g_assert_cmpuint(c->rows->len, ==, 2 * (3 * 2 * 2 * 2 + 3));
+  assert_fingerprint("seed-remedies", c);
+  /* The baseline ALG breaks registration; turning it off restores it. */
+  g_autoptr(GArray) mangled = select_rows(c, "router.alg", "register-mangler", "topology.mode", "nat", NULL);
+  assert_all(c, mangled, "cause", "register-failed");
+  g_autoptr(GArray) off = select_rows(c, "router.alg", "off", NULL);
+  assert_all(c, off, "registered", "true");
+  /* A PBX that trusts the SDP gets one-way audio behind the NAT; a NAT-aware one two-way. */
+  g_autoptr(GArray) naive = select_rows(c, "router.alg", "off", "pbx.profile", "naive", "direction", "outbound", NULL);
+  assert_all(c, naive, "audio", "one-way-out");
+  g_autoptr(GArray) aware = select_rows(c, "router.alg", "off", "pbx.profile", "nat-aware", "direction", "outbound", NULL);
+  assert_all(c, aware, "audio", "two-way");
+  /* The inbound call behind a 30 s timeout: lost without keepalives, kept by the provider's
+   * keepalives or by a 300 s timeout. */
+  g_autoptr(GArray) lost = select_rows(c, "router.alg", "off", "pbx.ping_interval_s", "0", "pbx.profile", "nat-aware",
+                                       "nat.udp_timeout_s", "30", "direction", "inbound", NULL);
+  assert_all(c, lost, "cause", "inbound-unreachable");
+  g_autoptr(GArray) kept = select_rows(c, "router.alg", "off", "pbx.ping_interval_s", "20", "direction", "inbound", NULL);
+  assert_all(c, kept, "audio", "two-way");
+  g_autoptr(GArray) longer = select_rows(c, "router.alg", "off", "pbx.profile", "nat-aware", "nat.udp_timeout_s", "300",
+                                         "direction", "inbound", NULL);
+  assert_all(c, longer, "audio", "two-way");
+  /* The bulk upload through a FIFO ruins the phone's MOS; the priority queue restores it. */
+  for (guint i = 0; i < aware->len; i++) {
+    guint r = g_array_index(aware, guint, i);
+    if (g_str_equal(get(c, r, "router.uplink_queue"), "fifo"))
+      g_assert_cmpfloat(num(c, r, "mos_out"), <, 2.0);
+    else
+      g_assert_cmpfloat(num(c, r, "mos_out"), >, 4.0);
+  }
+  /* Bypassing the router: even the naive PBX works (the diagnostic). */
+  g_autoptr(GArray) bypass = select_rows(c, "topology.mode", "bypass", NULL);
+  assert_all(c, bypass, "audio", "two-way");
+}
+
+/* router-archetypes over UDP: the ALG routers serve the naive PBX, the others do not; the NAT-aware
+ * PBX works behind every one. */
+static void
+test_router_archetypes(void)
+{
+  const char *only[] = {"--only", "phone.transport=udp", NULL};
+  g_autoptr(Csv) c = run_reduced("router-archetypes", only);
+  g_assert_cmpuint(c->rows->len, ==, 7 * 2 * 2);
+  assert_fingerprint("router-archetypes", c);
+  g_autoptr(GArray) aware = select_rows(c, "pbx.profile", "nat-aware", NULL);
+  assert_all(c, aware, "audio", "two-way");
+  const char *alg_on[] = {"tplink-archer", "asus-rt", "netgear-nighthawk", "eero"};
+  for (gsize i = 0; i < G_N_ELEMENTS(alg_on); i++) {
+    g_autoptr(GArray) r = select_rows(c, "router.profile", alg_on[i], "pbx.profile", "naive", NULL);
+    assert_all(c, r, "audio", "two-way");
+  }
+  const char *no_alg[] = {"rfc4787", "linux-consumer"};
+  for (gsize i = 0; i < G_N_ELEMENTS(no_alg); i++) {
+    g_autoptr(GArray) r = select_rows(c, "router.profile", no_alg[i], "pbx.profile", "naive", "direction", "outbound", NULL);
+    assert_all(c, r, "audio", "one-way-out");
+  }
+  g_autoptr(GArray) sym = select_rows(c, "router.profile", "symmetric", "pbx.profile", "naive", NULL);
+  assert_all(c, sym, "cause", "register-failed");
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   tmpdir = g_dir_make_tmp("algsim-experiments-XXXXXX", NULL);
   g_test_add_func("/experiments/quickstart/alg-and-pbx-decide-audio", test_quickstart);
+  g_test_add_func("/experiments/seed-symptoms/each-symptom-where-its-mechanism-is", test_seed_symptoms);
+  g_test_add_func("/experiments/seed-remedies/each-remedy-fixes-its-failure", test_seed_remedies);
+  g_test_add_func("/experiments/router-archetypes/alg-routers-serve-naive-pbx", test_router_archetypes);
   int rc = g_test_run();
   g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
   if (system(cmd) != 0)

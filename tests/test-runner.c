@@ -265,6 +265,25 @@ test_check_before_runs(void)
   g_assert_nonnull(strstr(msg, "/nonexistent.ini"));
 }
 
+/* --alg-plugin: the plugin's ALG joins the router.alg factor as one more level (the vendors'
+ * scoring run); the example plugin rewrites the SDP, so the naive PBX hears the phone's peer. */
+static void
+test_plugin_level(void)
+{
+  g_autofree char *dir = out_dir("plugin");
+  g_autofree char *msg = NULL;
+  g_assert_cmpint(algsim(&msg, "run", small, "--out", dir, "--no-plot", "--alg-plugin", g_getenv("ALGSIM_PLUGIN_EXAMPLE"),
+                         "--only", "pbx.profile=naive", NULL),
+                  ==, 0);
+  g_autofree char *cells = slurp(dir, "cells.csv");
+  g_assert_nonnull(strstr(cells, "\n0,off,naive,"));
+  g_assert_nonnull(strstr(cells, "\n1,linux,naive,"));
+  g_assert_nonnull(strstr(cells, "\n2,contact-fixer,naive,2,0,2,2,2,0,2,2,0,")); /* two-way, both replicas */
+  g_clear_pointer(&msg, g_free);
+  g_assert_cmpint(algsim(&msg, "run", small, "--alg-plugin", g_getenv("ALGSIM_PLUGIN_BROKEN_NO_SYMBOL"), NULL), ==, 2);
+  g_assert_nonnull(strstr(msg, "algsim_alg_plugin_v1"));
+}
+
 /* The end of a run plots, and `algsim plot` redraws with other factors. */
 static void
 test_run_plots(void)
@@ -300,6 +319,7 @@ main(int argc, char **argv)
   g_test_add_func("/runner/resume/killed-worker-loses-one-run-resume-completes", test_killed_worker);
   g_test_add_func("/runner/out/other-experiment-refused", test_other_experiment_refused);
   g_test_add_func("/runner/check/bad-level-refused-before-any-run", test_check_before_runs);
+  g_test_add_func("/runner/plugin/joins-router-alg-factor", test_plugin_level);
   g_test_add_func("/runner/plot/run-plots-and-plot-redraws", test_run_plots);
   int rc = g_test_run();
   g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
