@@ -290,14 +290,9 @@ copy_runs(const char *from, const char *to, const char *hash, guint *copied, GEr
   g_autofree char *src = g_build_filename(from, "runs", NULL);
   g_autofree char *dst = g_build_filename(to, "runs", NULL);
   g_mkdir_with_parents(dst, 0755);
-  g_autoptr(GDir) dir = g_dir_open(src, 0, error);
-  if (!dir)
+  g_autoptr(GPtrArray) names = results_run_files(from, error);
+  if (!names)
     return FALSE;
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-  for (const char *n; (n = g_dir_read_name(dir));)
-    if (g_str_has_suffix(n, ".json"))
-      g_ptr_array_add(names, g_strdup(n));
-  g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
   for (guint i = 0; i < names->len; i++) {
     g_autofree char *a = g_build_filename(src, names->pdata[i], NULL);
     g_autofree char *b = g_build_filename(dst, names->pdata[i], NULL);

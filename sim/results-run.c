@@ -352,3 +352,22 @@ results_clean_temporaries(const char *out_dir)
       removed++;
   return removed;
 }
+
+GPtrArray *
+results_run_files(const char *out_dir, GError **error)
+{
+  g_autofree char *runs = g_build_filename(out_dir, "runs", NULL);
+  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+  if (!g_file_test(runs, G_FILE_TEST_IS_DIR))
+    return names;
+  g_autoptr(GDir) dir = g_dir_open(runs, 0, error);
+  if (!dir) {
+    g_ptr_array_unref(names);
+    return NULL;
+  }
+  for (const char *n; (n = g_dir_read_name(dir));)
+    if (g_str_has_suffix(n, ".json"))
+      g_ptr_array_add(names, g_strdup(n));
+  g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+  return names;
+}

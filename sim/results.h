@@ -46,6 +46,8 @@ char *run_record_path(const char *out_dir, guint cell, guint replica);
 gboolean run_record_write(const RunRecord *r, const char *exp_hash, const char *path, GError **error);
 /* Read one; RESULTS_ERROR_MISMATCH if it belongs to another experiment hash. */
 RunRecord *run_record_read(const char *path, const char *exp_hash, GError **error);
+/* The run record files in OUT/runs (names, sorted); an empty array if there is no such directory. */
+GPtrArray *results_run_files(const char *out_dir, GError **error);
 /* Remove temporary files a killed writer left in OUT/runs (g_file_set_contents' "NAME.XXXXXX"). */
 guint results_clean_temporaries(const char *out_dir);
 

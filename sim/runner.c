@@ -295,13 +295,9 @@ prepare_dir(Runner *r, GError **error)
     return FALSE;
   }
   results_clean_temporaries(out);
-  g_autoptr(GDir) dir = g_dir_open(runs, 0, error);
-  if (!dir)
+  g_autoptr(GPtrArray) names = results_run_files(out, error);
+  if (!names)
     return FALSE;
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-  for (const char *n; (n = g_dir_read_name(dir));)
-    if (g_str_has_suffix(n, ".json"))
-      g_ptr_array_add(names, g_strdup(n));
   for (guint i = 0; i < names->len; i++) {
     g_autofree char *path = g_build_filename(runs, names->pdata[i], NULL);
     g_autoptr(GError) local = NULL;
