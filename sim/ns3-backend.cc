@@ -30,13 +30,18 @@
 #include "ns3/mac48-address.h"
 #include "ns3/names.h"
 #include "ns3/node.h"
+#include "ns3/object-factory.h"
 #include "ns3/packet.h"
 #include "ns3/point-to-point-channel.h"
 #include "ns3/point-to-point-net-device.h"
 #include "ns3/rng-seed-manager.h"
+#include "ns3/rtt-estimator.h"
 #include "ns3/socket.h"
+#include "ns3/tcp-congestion-ops.h"
 #include "ns3/tcp-cubic.h"
 #include "ns3/tcp-header.h"
+#include "ns3/tcp-l4-protocol.h"
+#include "ns3/tcp-recovery-ops.h"
 #include "ns3/tcp-socket-base.h"
 #include "ns3/tcp-socket-factory.h"
 #include "ns3/trace-helper.h"
@@ -121,6 +126,32 @@ public:
     Simulator::ScheduleWithContext(dst->GetNode()->GetId(), txTime + delay,
                                    &PointToPointNetDevice::Receive, dst, p->Copy());
     return true;
+  }
+};
+
+/* A TCP listener whose zero-window persist timer cannot run.
+ *
+ * ns-3 3.37's TcpSocketBase::DoForwardUp() arms the persist timer whenever its peer window
+ * m_rWnd is 0 after a segment, in every state.  A listener's m_rWnd stays 0 until it receives a
+ * SYN, so a segment without SYN and ACK (or with a zero window) that reaches a listener which has
+ * not seen a SYN arms it.  ProcessListen() then drops the segment, as it should (RFC 9293
+ * §3.10.7.2: LISTEN ignores a RST), but the timer stays, and PersistTimeout() dereferences the
+ * TcpTxItem that TcpTxBuffer::CopyFromSequence() returns, which is NULL for a socket with nothing
+ * to send: a segfault m_persistTimeout (6 s) later, outside any of our callbacks.  Seen with the
+ * tls-reporter ALG: it re-ports the phone's SYN to 5061 onto 5060; when the phone gives the
+ * attempt up, ns-3 answers Close() in SYN_SENT with a bare RST to 5061, the PBX's TLS listener.
+ * A listener has no data and no peer, so it never needs the timer: it is cancelled after every
+ * segment that leaves the socket listening.  Fork() copies a listener as a plain TcpSocketBase,
+ * so accepted connections keep ns-3's behaviour unchanged. */
+class ListenTcpSocket : public TcpSocketBase
+{
+protected:
+  void
+  DoForwardUp(Ptr<Packet> packet, const Address &from, const Address &to) override
+  {
+    TcpSocketBase::DoForwardUp(packet, from, to);
+    if (m_state == LISTEN)
+      m_persistEvent.Cancel();
   }
 };
 
@@ -571,6 +602,33 @@ TcpNewConn(SimSock listener, Ptr<Socket> s, const Address &from)
   HookTcp(id, s);
   if (ops.accepted != nullptr)
     ops.accepted(ctx, listener, id, e->peer);
+}
+
+/* A ListenTcpSocket on `node`, set up as TcpL4Protocol::CreateSocket() sets up its sockets: the
+ * same RTT estimator, congestion control and recovery types, created in the same order. */
+Ptr<Socket>
+NewListenSocket(Ptr<Node> node)
+{
+  Ptr<TcpL4Protocol> tcp = node->GetObject<TcpL4Protocol>();
+  TypeIdValue rtt_type, cc_type, recovery_type;
+  tcp->GetAttribute("RttEstimatorType", rtt_type);
+  tcp->GetAttribute("SocketType", cc_type);
+  tcp->GetAttribute("RecoveryType", recovery_type);
+  ObjectFactory f;
+  f.SetTypeId(rtt_type.Get());
+  Ptr<RttEstimator> rtt = f.Create<RttEstimator>();
+  Ptr<ListenTcpSocket> s = CreateObject<ListenTcpSocket>();
+  f.SetTypeId(cc_type.Get());
+  Ptr<TcpCongestionOps> cc = f.Create<TcpCongestionOps>();
+  f.SetTypeId(recovery_type.Get());
+  Ptr<TcpRecoveryOps> recovery = f.Create<TcpRecoveryOps>();
+  s->SetNode(node);
+  s->SetTcp(tcp);
+  s->SetRtt(rtt);
+  s->SetCongestionControlAlgorithm(cc);
+  s->SetRecoveryAlgorithm(recovery);
+  tcp->AddSocket(s);
+  return s;
 }
 
 /* Checks that `host` is a host and `local` is one of its addresses (or 0). */
@@ -1112,7 +1170,7 @@ sim_tcp_listen(SimNode host, SimAddr local, const SimSockOps *ops, void *ctx, GE
     fail(error, SIM_ERROR_INVALID, "sim_tcp_listen: a listener needs a port");
     return -1;
   }
-  Ptr<Socket> s = Socket::CreateSocket(n->node, TcpSocketFactory::GetTypeId());
+  Ptr<Socket> s = NewListenSocket(n->node); /* not TcpSocketFactory: see ListenTcpSocket */
   if (!BindLocal(s, local, "sim_tcp_listen", error))
     return -1;
   if (s->Listen() != 0) {

@@ -540,6 +540,92 @@ test_tcp_close_inside_recv_callback(void)
   sim_reset();
 }
 
+/* A connection attempt whose SYNs never reach the server is given up: ns-3 answers Close() in
+ * SYN_SENT with a bare RST, which reaches B's listener before any SYN has.  RFC 9293 §3.10.7.2: a
+ * LISTEN socket ignores it and keeps accepting.  ns-3 3.37 armed the listener's zero-window
+ * persist timer instead, and its expiry 6 s later dereferenced an empty send buffer (segfault,
+ * first seen with the tls-reporter ALG and the nat-aware PBX). */
+
+typedef struct {
+  Net n;            /* A -- r -- B */
+  SimSock first;    /* A's attempt whose SYNs are lost */
+  guint rst_passed; /* packets r forwarded after the first attempt was given up */
+  int second;       /* the later attempt: 1 connected, -1 failed, 0 not yet */
+  guint accepted;   /* connections B accepted */
+} Stray;
+
+static void
+stray_connected(void *ctx, SimSock sock, gboolean ok)
+{
+  ((Stray *)ctx)->second = ok ? 1 : -1;
+}
+
+static void
+stray_accepted(void *ctx, SimSock listener, SimSock conn, SimAddr peer)
+{
+  ((Stray *)ctx)->accepted++;
+}
+
+static const SimSockOps stray_client_ops = {.connected = stray_connected};
+static const SimSockOps stray_server_ops = {.accepted = stray_accepted};
+
+static void
+stray_connect(Stray *s, SimSock *out)
+{
+  g_autoptr(GError) error = NULL;
+  *out = sim_tcp_connect(s->n.a, (SimAddr){A_ADDR, 0}, (SimAddr){B_ADDR, 80}, &stray_client_ops,
+                         s, &error);
+  g_assert_no_error(error);
+}
+
+static void
+stray_first(void *data)
+{
+  Stray *s = data;
+  stray_connect(s, &s->first);
+}
+
+static void
+stray_give_up(void *data)
+{
+  Stray *s = data;
+  s->n.fwd.blackhole = FALSE;
+  s->n.fwd.forwarded = 0;
+  sim_sock_close(s->first); /* SYN_SENT: ns-3 sends a bare RST */
+}
+
+static void
+stray_second(void *data)
+{
+  Stray *s = data;
+  SimSock second;
+  s->rst_passed = s->n.fwd.forwarded;
+  stray_connect(s, &second);
+}
+
+static void
+test_tcp_listener_ignores_stray_rst(void)
+{
+  g_autoptr(GError) error = NULL;
+  Stray s = {0};
+
+  tu_world(1);
+  net_build(&s.n, TRUE, link_params(10000000, SIM_MS(5), 0, 0), NULL);
+  g_assert_cmpint(sim_tcp_listen(s.n.b, (SimAddr){B_ADDR, 80}, &stray_server_ops, &s, &error), >=,
+                  0);
+  g_assert_no_error(error);
+  s.n.fwd.blackhole = TRUE;
+  sim_schedule_at(SIM_MS(1), stray_first, &s);
+  sim_schedule_at(SIM_S(2), stray_give_up, &s);
+  sim_schedule_at(SIM_S(30), stray_second, &s);
+  sim_run(SIM_S(60)); /* the persist timer would have fired at about 8 s */
+  g_assert_cmpuint(s.rst_passed, ==, 1);
+  g_assert_cmpint(s.second, ==, 1);
+  g_assert_cmpuint(s.accepted, ==, 1);
+  net_clear(&s.n);
+  sim_reset();
+}
+
 /* ---- pcap ---------------------------------------------------------------------------------------- */
 
 static void
@@ -601,6 +687,7 @@ main(int argc, char **argv)
   g_test_add_func("/engine/tcp/retransmission-timeout-reports-error-close",
                   test_tcp_timeout_reports_error_close);
   g_test_add_func("/engine/tcp/close-inside-recv-callback", test_tcp_close_inside_recv_callback);
+  g_test_add_func("/engine/tcp/listener-ignores-stray-rst", test_tcp_listener_ignores_stray_rst);
   g_test_add_func("/engine/pcap/file-written-as-ppp", test_pcap_written_as_ppp);
   return g_test_run();
 }
