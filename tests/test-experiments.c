@@ -323,6 +323,42 @@ test_router_archetypes(void)
   assert_all(c, sym, "cause", "register-failed");
 }
 
+/* alg-archetypes over UDP, for a few ALGs: the controls work, each fault shows its symptom. */
+static void
+test_alg_archetypes(void)
+{
+  const char *only[] = {"--only", "phone.transport=udp", "--only",
+                        "router.alg=off,ideal,linux,wrong-media-port,mid-dialog-blocker,register-mangler,"
+                        "media-inactivity-closer", NULL};
+  g_autoptr(Csv) c = run_reduced("alg-archetypes", only);
+  g_assert_cmpuint(c->rows->len, ==, 7 * 2 * 2);
+  assert_fingerprint("alg-archetypes", c);
+  const char *fine[] = {"off", "ideal", "linux", "wrong-media-port"};
+  for (gsize i = 0; i < G_N_ELEMENTS(fine); i++) {
+    g_autoptr(GArray) r = select_rows(c, "router.alg", fine[i], "pbx.profile", "nat-aware", NULL);
+    assert_all(c, r, "cause", "ok");
+  }
+  const char *rewrite[] = {"ideal", "linux"};
+  for (gsize i = 0; i < G_N_ELEMENTS(rewrite); i++) {
+    g_autoptr(GArray) r = select_rows(c, "router.alg", rewrite[i], "pbx.profile", "naive", NULL);
+    assert_all(c, r, "audio", "two-way");
+  }
+  g_autoptr(GArray) oneway = select_rows(c, "router.alg", "wrong-media-port", "pbx.profile", "naive", "direction",
+                                         "outbound", NULL);
+  assert_all(c, oneway, "audio", "one-way-out");
+  g_autoptr(GArray) reg = select_rows(c, "router.alg", "register-mangler", NULL);
+  assert_all(c, reg, "cause", "register-failed");
+  g_autoptr(GArray) mid = select_rows(c, "router.alg", "mid-dialog-blocker", "direction", "outbound", NULL);
+  assert_all(c, mid, "dropped", "true");
+  for (guint i = 0; i < mid->len; i++) {
+    double t = num(c, g_array_index(mid, guint, i), "drop_time_s");
+    g_assert_cmpfloat(t, >, 45);
+    g_assert_cmpfloat(t, <, 65);
+  }
+  g_autoptr(GArray) quiet = select_rows(c, "router.alg", "media-inactivity-closer", NULL);
+  assert_all(c, quiet, "audio", "one-way-out");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -331,6 +367,7 @@ main(int argc, char **argv)
   g_test_add_func("/experiments/quickstart/alg-and-pbx-decide-audio", test_quickstart);
   g_test_add_func("/experiments/seed-symptoms/each-symptom-where-its-mechanism-is", test_seed_symptoms);
   g_test_add_func("/experiments/seed-remedies/each-remedy-fixes-its-failure", test_seed_remedies);
+  g_test_add_func("/experiments/alg-archetypes/controls-work-faults-show", test_alg_archetypes);
   g_test_add_func("/experiments/router-archetypes/alg-routers-serve-naive-pbx", test_router_archetypes);
   int rc = g_test_run();
   g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
