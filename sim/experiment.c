@@ -205,9 +205,9 @@ load_factor(Experiment *e, GKeyFile *kf, const char *name, GError **error)
       g_autoptr(Config) scratch = cfg_new();
       g_autoptr(GError) local = NULL;
       cfg_set(scratch, key, "", "x", &local);
-      return fail(error, e, line, "[grid] %s: '%s' is not a configuration key%s%s", name, key,
-                  local ? strstr(local->message, " (did you mean") ? strstr(local->message, " (did you mean") : "; see 'algsim keys'" : "",
-                  "");
+      const char *hint = local ? strstr(local->message, " (did you mean") : NULL;
+      return fail(error, e, line, "[grid] %s: '%s' is not a configuration key%s", name, key,
+                  hint ? hint : "; see 'algsim keys'");
     }
     if (column_index(e, key) >= 0)
       return fail(error, e, line, "[grid] %s: key %s is already varied by another factor", name, key);
