@@ -3,7 +3,9 @@
  * testbed-args of its .meta through `algsim alg replay`, and must give byte-identical output, the
  * same exit status and the same media-probe lines as the real kernel.  The same for the --no-nat
  * fixtures (tests/data/alg-nonat, recorded with the testbed's --no-nat: route only, conntrack and
- * the sip helper without nf_nat_sip; make-fixtures.py there re-records them).  Then the kernel's rules
+ * the sip helper without nf_nat_sip; make-fixtures.py there re-records them), and for the cases
+ * recorded beyond the corpus (tests/data/linux-alg-extra: early media whose conntrack entry
+ * shadows the expectation, #39).  Then the kernel's rules
  * beyond the corpus, replayed in-process: the exact-match rule, Content-Length from "v=" to the
  * end, the BYE flush, sip_direct_media and sip_direct_signalling, bare-LF messages, low media
  * ports, the "off" ALG and the "ideal" control.
@@ -553,14 +555,18 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  /* Every case of both recorded sets: {data folder, test path prefix}. */
-  static const char *const sets[][2] = {
-    { "linux-alg", "/alg/linux/corpus/" },
-    { "alg-nonat", "/alg/linux/no-nat/" },
+  /* Every case of the recorded sets: {data folder, test path prefix, fewest cases}. */
+  static const struct {
+    const char *dir, *prefix;
+    guint min;
+  } sets[] = {
+    { "linux-alg", "/alg/linux/corpus/", 6 },
+    { "alg-nonat", "/alg/linux/no-nat/", 6 },
+    { "linux-alg-extra", "/alg/linux/extra/", 2 },
   };
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
   for (guint s = 0; s < G_N_ELEMENTS(sets); s++) {
-    g_autofree char *dir = tu_data_path(sets[s][0]);
+    g_autofree char *dir = tu_data_path(sets[s].dir);
     g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
     g_assert_nonnull(d);
     g_autoptr(GPtrArray) cases = g_ptr_array_new_with_free_func(g_free);
@@ -569,11 +575,11 @@ main(int argc, char **argv)
       if (g_str_has_suffix(n, ".meta"))
         g_ptr_array_add(cases, g_strndup(n, strlen(n) - 5));
     g_ptr_array_sort(cases, cmp_names);
-    g_assert_cmpuint(cases->len, >=, 6);
+    g_assert_cmpuint(cases->len, >=, sets[s].min);
     for (guint i = 0; i < cases->len; i++) {
-      char *data = g_strdup_printf("%s/%s", sets[s][0], (char *)cases->pdata[i]);
+      char *data = g_strdup_printf("%s/%s", sets[s].dir, (char *)cases->pdata[i]);
       g_ptr_array_add(names, data);
-      g_autofree char *path = g_strdup_printf("%s%s", sets[s][1], (char *)cases->pdata[i]);
+      g_autofree char *path = g_strdup_printf("%s%s", sets[s].prefix, (char *)cases->pdata[i]);
       g_test_add_data_func(path, data, test_corpus_case);
     }
   }

@@ -132,6 +132,13 @@ explain_audio(ScenarioRun *run, PlanCall *pc, CallOutcome *o, const char **cause
       g_string_append_printf(e, ": the phone listens on %s, but the SDP that reached the PBX named port %u — "
                                 "rewritten on the way to a port that maps to nothing (the home NAT dropped %"
                                 G_GUINT64_FORMAT " packets with no binding)", fmt(mine, s), dst.port, nb);
+    /* Only when the router's own entries did harm: shadowed a pinhole or moved the phone's flow. */
+    guint64 own = pc->nat_shadow1 > pc->nat_shadow0 ? pc->nat_local1 - pc->nat_local0 : 0;
+    if (!wrong && !scenario_addr_private(dst.addr) && own)
+      g_string_append_printf(e, ": the home router had taken that flow for its own (its first packets matched no "
+                                "translation or pinhole, so the router kept a conntrack entry for itself, renewed by "
+                                "every packet) and kept %" G_GUINT64_FORMAT " of its packets instead of passing them "
+                                "to the phone", own);
     guint64 moved = pc->pbx && pc->pbx->ms ? media_stream_recv_stats(pc->pbx->ms)->unexpected : 0;
     if (!wrong && !scenario_addr_private(dst.addr) && moved && !(mine.port && dst.port != mine.port && nb && from_sdp))
       g_string_append_printf(e, ": %" G_GUINT64_FORMAT " of the phone's RTP packets reached the PBX from another "

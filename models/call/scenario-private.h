@@ -21,6 +21,10 @@ typedef struct {
   guint64 nat_no_binding1;   /* ... after the call */
   guint64 nat_filtered0;     /* home NAT filtered drops when placed */
   guint64 nat_filtered1;     /* ... after the call */
+  guint64 nat_local0;        /* home NAT packets to its own local-delivery entries when placed */
+  guint64 nat_local1;        /* ... after the call */
+  guint64 nat_shadow0;       /* home NAT expectations shadowed or flows moved by such entries */
+  guint64 nat_shadow1;       /* ... after the call */
 } PlanCall;
 
 typedef struct {

@@ -13,6 +13,7 @@
 
 #include "call/ladder.h"
 #include "call/timeline.h"
+#include "nat/nat.h"
 #include "models.h"
 #include "qos/cross.h"
 
@@ -53,6 +54,17 @@ nat_drops(ScenarioRun *run, gboolean filtered)
   return filtered ? st->dropped_filtered : st->dropped_no_binding;
 }
 
+/* Inbound packets the home NAT took for itself (nat.local_flow_entries); with `harm`, the packets
+ * that an expectation would have admitted plus the outbound flows moved off such a flow's tuple. */
+static guint64
+nat_local_hits(ScenarioRun *run, gboolean harm)
+{
+  if (run->topo->home == NULL)
+    return 0;
+  const NatStats *st = nat_stats(router_nat(run->topo->home));
+  return harm ? st->dropped[NAT_DROP_SHADOWED] + st->local_clashes : st->local_entry_hits;
+}
+
 static void
 act(void *data)
 {
@@ -65,6 +77,8 @@ act(void *data)
     pc->registered = sip_reg_state(phone_reg(run->phone)) == SIP_REG_REGISTERED;
     pc->nat_no_binding0 = nat_drops(run, FALSE);
     pc->nat_filtered0 = nat_drops(run, TRUE);
+    pc->nat_local0 = nat_local_hits(run, FALSE);
+    pc->nat_shadow0 = nat_local_hits(run, TRUE);
     sim_trace("call", "plan call%u start %s", pc->index, pc->inbound ? "inbound" : "outbound");
     if (pc->inbound) {
       pc->pbx = pbx_call_user(run->pbx, cfg_str(run->cfg, "phone.user"), run->callee);
@@ -226,6 +240,8 @@ outcome_of(ScenarioRun *run, PlanCall *pc, double threshold, const EmodelParams 
   }
   pc->nat_no_binding1 = nat_drops(run, FALSE);
   pc->nat_filtered1 = nat_drops(run, TRUE);
+  pc->nat_local1 = nat_local_hits(run, FALSE);
+  pc->nat_shadow1 = nat_local_hits(run, TRUE);
   scenario_explain(run, pc, o);
   return o;
 }

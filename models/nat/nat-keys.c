@@ -57,7 +57,13 @@
     "Hold-down before a released external port goes to another internal endpoint; nat: Linux "    \
     "reuses at once; cgn: 120 s, RFC 6888 REQ-8.")                                                 \
   K("trace_refresh", CFG_BOOL, "", "false", "false", NULL,                                        \
-    "Write a binding-refreshed trace row for every refreshing packet (verbose).")
+    "Write a binding-refreshed trace row for every refreshing packet (verbose).")                  \
+  K("local_flow_entries", CFG_BOOL, "", "true", "false", NULL,                                     \
+    "Refused inbound UDP to the public address leaves a local-delivery entry (remote -> public "   \
+    "port, unreplied UDP timeout, refreshed by each packet) whose flow then skips the ALG's "       \
+    "expectations and whose tuple outbound flows avoid; nat: Linux conntrack confirms such "       \
+    "packets at INPUT (nf_conntrack_core.c init_conntrack), corpus #39; cgn: off, RFC 4787 "       \
+    "describes no such state.")
 
 #define NAT_ROW(key, type, unit, home, cgn, allowed, help) { "nat." key, type, unit, home, allowed, help },
 #define CGN_ROW(key, type, unit, home, cgn, allowed, help) { "cgn." key, type, unit, cgn, allowed, help },
@@ -119,6 +125,7 @@ nat_params_from_config(const Config *cfg, const char *group, NatParams *p, GErro
   p->overflow = (NatOverflow)cfg_enum(cfg, KEY("overflow"));
   p->port_hold = SIM_S(cfg_int(cfg, KEY("port_hold_s")));
   p->trace_refresh = cfg_bool(cfg, KEY("trace_refresh"));
+  p->local_flow_entries = cfg_bool(cfg, KEY("local_flow_entries"));
   if (p->port_min > p->port_max) {
     g_set_error(error, CFG_ERROR, CFG_ERROR_BAD_VALUE,
                 "[%s] port_min: %u is above port_max %u", group, p->port_min, p->port_max);

@@ -108,6 +108,7 @@ struct Nat {
   GRand *rand;             /* random port allocation */
   guint16 rover[3];        /* sequential allocation: next port per protocol slot */
   guint64 next_id;         /* ids for bindings, mappings, expectations */
+  guint64 next_local_id;   /* ids for local-delivery entries */
   GHashTable *by_int;      /* NatKey -> NatBinding */
   GHashTable *by_ext;      /* NatKey -> NatBinding */
   GHashTable *by_id;       /* guint64 * -> NatBinding */
@@ -118,6 +119,8 @@ struct Nat {
   GSequence *expiry;       /* NatBinding * by (expires, id) */
   GQueue lru;              /* NatBinding *, least recently used first */
   GQueue expects;          /* NatExpect *, creation order */
+  GHashTable *locals;      /* NatKey (as by_ext) -> NatLocal (local-delivery entries) */
+  GSequence *local_expiry; /* NatLocal * by (expires, id) */
   GHashTable *frags;       /* fragment key -> NatFrag (per-fragment translation) */
   GQueue frag_order;       /* NatFrag * by creation (expiry) order */
   guint n_maps;            /* live mappings */
@@ -205,6 +208,23 @@ gboolean nat_alg_run(Nat *nat, NatBinding *b, NatDir dir, gboolean hairpin, NetB
 void nat_seqadj_apply(Nat *nat, NatBinding *b, NatDir dir, NetBuf *pkt);
 void nat_binding_free_alg(NatBinding *b);
 void nat_binding_cancel_timers(NatBinding *b);
+
+/* nat-local.c: local-delivery entries (nat.h, NatParams.local_flow_entries). */
+typedef struct NatLocal NatLocal;
+void nat_locals_init(Nat *nat);
+void nat_locals_free(Nat *nat);
+void nat_locals_flush(Nat *nat);
+void nat_locals_expire(Nat *nat, SimTime now);
+/* The live entry of this inbound flow, or NULL. */
+NatLocal *nat_local_find(Nat *nat, guint8 proto, SimAddr remote, guint16 ext_port);
+/* Account one more packet of the entry's flow (nf_conntrack_udp_packet refreshes its timer). */
+void nat_local_refresh(Nat *nat, NatLocal *l, SimTime now);
+/* Record the flow of a refused inbound packet (no-op unless enabled, or for non-UDP). */
+void nat_local_record(Nat *nat, guint8 proto, SimAddr remote, guint16 ext_port, SimTime now);
+/* nat_map_for_outbound(), except that a flow whose translated tuple is a live entry's reply
+ * gets a mapping of its own on another port (nf_nat_used_tuple in get_unique_tuple). */
+NatMap *nat_local_map_for_outbound(Nat *nat, guint8 proto, SimAddr internal, SimAddr remote,
+                                   SimTime now, NatDropReason *reason);
 
 /* nat-translate.c */
 void nat_frags_clear(Nat *nat);

@@ -7,7 +7,9 @@
  * find the binding of (remote endpoint, external port), else an expectation, else a mapping that
  * the filtering behaviour lets the remote reach; rewrite destination address and port.  A LAN
  * packet to our own public address is hairpinned (REQ-9): translated outbound, then inbound with
- * the translated source, so the receiver sees the sender's public endpoint (REQ-9b).  ICMP errors
+ * the translated source, so the receiver sees the sender's public endpoint (REQ-9b).  With
+ * nat.local_flow_entries a refused inbound UDP flow becomes the router's own (nat-local.c): its
+ * later packets are dropped before any expectation sees them.  ICMP errors
  * about a flow are translated inside and out (RFC 5508 §4.2, REQ-3) and refresh nothing.
  * Checksums are updated incrementally (RFC 1624).  In route-only mode (nat.h) the same paths track
  * flows without rewriting anything: inbound packets go to LAN addresses, any of them opens a
@@ -308,8 +310,18 @@ inbound(Nat *nat, NetBuf *pkt, SimTime now, NatVerdict *v, gboolean hairpin)
                         (f.proto == NET_PROTO_TCP && (f.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN);
     NatExpect *e = may_open && f.proto != NET_PROTO_ICMP
                      ? nat_expect_match(nat, f.proto, f.dport, rem, ip.dst) : NULL;
+    /* A flow that has the router's own entry resolves to it (Linux resolve_normal_ct()); only a
+     * packet that starts a new conntrack looks for an expectation (init_conntrack() ->
+     * nf_ct_find_expectation(), nf_conntrack_core.c), so the expectation waits (nat-local.c). */
+    NatLocal *loc = route || hairpin ? NULL : nat_local_find(nat, f.proto, rem, f.dport);
     NatDropReason why = NAT_DROP_NO_BINDING;
-    if (e) {
+    if (loc) {
+      nat_local_refresh(nat, loc, now);
+      if (e)
+        why = NAT_DROP_SHADOWED;
+      else if (g_hash_table_contains(nat->map_by_port, nat_port_key(f.proto, f.dport)))
+        why = NAT_DROP_FILTERED;
+    } else if (e) {
       b = nat_expect_admit(nat, e, rem, now, &why);
     } else if (route) {
       why = NAT_DROP_TABLE_FULL;
@@ -335,6 +347,9 @@ inbound(Nat *nat, NetBuf *pkt, SimTime now, NatVerdict *v, gboolean hairpin)
     }
     if (!b) {
       nat_drop(nat, v, why, pkt->data, pkt->len);
+      /* Refused and addressed to us: Linux delivers it locally under a conntrack of its own. */
+      if (!loc && !e && !route && !hairpin && (why == NAT_DROP_NO_BINDING || why == NAT_DROP_FILTERED))
+        nat_local_record(nat, f.proto, rem, f.dport, now);
       return NAT_DROP;
     }
     created = TRUE;
@@ -408,7 +423,7 @@ nat_outbound(Nat *nat, NetBuf *pkt, SimTime now, NatVerdict *v)
   gboolean created = FALSE;
   if (!b) {
     NatDropReason why = NAT_DROP_TABLE_FULL;
-    NatMap *m = nat_make_room(nat, now) ? nat_map_for_outbound(nat, f.proto, in, rem, now, &why)
+    NatMap *m = nat_make_room(nat, now) ? nat_local_map_for_outbound(nat, f.proto, in, rem, now, &why)
                                         : NULL;
     if (!m) {
       nat_drop(nat, v, why, pkt->data, pkt->len);

@@ -78,6 +78,7 @@ static const char *const drop_names[NAT_DROP_N] = {
   [NAT_DROP_ALG] = "alg",
   [NAT_DROP_FRAGMENT] = "fragment-no-first",
   [NAT_DROP_ICMP_NO_BINDING] = "icmp-no-binding",
+  [NAT_DROP_SHADOWED] = "shadowed-by-local-entry",
 };
 
 const char *
@@ -133,6 +134,7 @@ nat_new(const char *name, guint32 public_addr, const NatParams *params, GRand *r
   g_queue_init(&nat->expects);
   nat->frags = g_hash_table_new_full(nat_key_hash, nat_key_equal, NULL, g_free);
   g_queue_init(&nat->frag_order);
+  nat_locals_init(nat);
   return nat;
 }
 
@@ -149,6 +151,7 @@ nat_free(Nat *nat)
   while (nat->expects.head)
     nat_expect_destroy(nat, nat->expects.head->data, NULL, 0);
   nat_frags_clear(nat);
+  nat_locals_free(nat);
   g_hash_table_unref(nat->by_int);
   g_hash_table_unref(nat->by_ext);
   g_hash_table_unref(nat->by_id);
@@ -213,6 +216,7 @@ nat_flush(Nat *nat, SimTime now)
   g_hash_table_remove_all(nat->held); /* a rebooted router remembers no released ports */
   g_hash_table_remove_all(nat->reserved);
   nat_frags_clear(nat);
+  nat_locals_flush(nat); /* a reboot loses the router's own conntrack entries too */
   for (guint i = 0; i < G_N_ELEMENTS(nat->rover); i++)
     nat->rover[i] = nat->p.port_min;
 }
@@ -228,6 +232,7 @@ nat_expire(Nat *nat, SimTime now)
     nat_binding_destroy(nat, b, "binding-expired", b->expires);
   }
   nat_expect_expire(nat, now);
+  nat_locals_expire(nat, now);
 }
 
 /* ---- Mappings and bindings ----------------------------------------------------------------------- */

@@ -89,8 +89,20 @@ typedef struct {
   NatOverflow overflow;           /* what a full table does */
   SimTime port_hold;              /* RFC 6888 REQ-8 hold-down of released external ports */
   gboolean trace_refresh;         /* a trace row for every refreshing packet (verbose) */
+  gboolean local_flow_entries;    /* refused inbound UDP leaves a local-delivery entry: below */
   gboolean route_only;            /* no translation (set by code, no key): see below */
 } NatParams;
+
+/* Local-delivery entries (NatParams.local_flow_entries; nat-local.c).  In Linux a packet to the
+ * router's own address that matches no conntrack gets one of its own, confirmed at the INPUT hook
+ * even if no socket listens, and kept for nf_conntrack_udp_timeout (30 s) after its last packet.
+ * So an inbound UDP packet that no binding, expectation or mapping admits is recorded as
+ * (remote endpoint -> public port) with the unreplied UDP timeout, refreshed by every packet of
+ * that flow.  While it lives, the flow's packets keep going to the router itself: an expectation
+ * never sees them (only a packet that starts a new conntrack looks for one), so they are dropped
+ * as "shadowed-by-local-entry" and the expectation stays; and an outbound flow whose translated
+ * tuple would be that entry's reply gets another public port.  UDP only; never in route-only
+ * mode, where nothing is addressed to the router's public address. */
 
 /* Route-only mode (NatParams.route_only; a router without a masquerade rule, the testbed's
  * --no-nat).  The NAT still tracks every flow as a binding, like conntrack without NAT, so the ALG
@@ -143,6 +155,8 @@ typedef enum {
   NAT_DROP_ALG,            /* "alg": the ALG hook dropped it */
   NAT_DROP_FRAGMENT,       /* "fragment-no-first": a later fragment whose first was not seen */
   NAT_DROP_ICMP_NO_BINDING,/* "icmp-no-binding": an ICMP error about no known flow */
+  NAT_DROP_SHADOWED,       /* "shadowed-by-local-entry": an expectation matches, but the flow
+                              has a live local-delivery entry (nat.local_flow_entries) */
   NAT_DROP_N
 } NatDropReason;
 
@@ -170,12 +184,16 @@ typedef struct {
   guint64 translated_in;     /* inbound packets passed */
   guint64 hairpinned;        /* hairpinned packets */
   guint64 expect_matched;    /* flows admitted by an expectation */
+  guint64 local_entries_created; /* local-delivery entries made (nat.local_flow_entries) */
+  guint64 local_entry_hits;  /* later inbound packets that went to such an entry (dropped) */
+  guint64 local_clashes;     /* outbound flows given another port than such an entry's tuple */
   guint64 dropped[NAT_DROP_N]; /* drops by reason */
 } NatStats;
 
 const NatStats *nat_stats(const Nat *nat);
 guint nat_binding_count(const Nat *nat);
 guint nat_mapping_count(const Nat *nat);
+guint nat_local_entry_count(const Nat *nat); /* local-delivery entries (collected lazily) */
 
 /* ---- Bindings ----------------------------------------------------------------------------------- */
 

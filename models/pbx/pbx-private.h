@@ -20,6 +20,8 @@ struct Pbx {
   gboolean offer_srtp;      /* inbound calls: offer SRTP (the phone's profile asked for it) */
   SimTime answer_delay;     /* pbx.answer_delay_ms: the remote party picks up */
   guint16 media_port;       /* pbx.media_port: first RTP port */
+  SimTime early_probe;      /* pbx.early_media_probe_s, 0 = none */
+  guint16 phone_rtp_port;   /* the phone's provisioned RTP port (phone.rtp_port), its target */
   MediaStreamParams media;  /* template of the media server's streams */
   GPtrArray *calls;         /* PbxCall*, owned */
   GRand *rand;              /* SRTP keys */

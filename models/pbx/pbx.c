@@ -41,6 +41,11 @@ const CfgKeyDef pbx_keys[] = {
    "(hosted PBXs authorize callers this way; digest challenges of INVITEs are not modelled)."},
   {"pbx.account_password", CFG_STRING, "", "secret", NULL,
    "The password the PBX has on file for phone.user (a phone.password that differs fails digest auth)."},
+  {"pbx.early_media_probe_s", CFG_DOUBLE, "s", "0", "0..600",
+   "Inbound calls: with the INVITE the media server starts sending RTP, one packet per ptime from the "
+   "call's media port, to the phone's registered public address at its provisioned RTP port "
+   "(phone.rtp_port), for this long whatever the answer (a server that opens the media path before "
+   "the phone's SDP arrives; the early media of corpus #39); 0 never."},
   {"pbx.srtp", CFG_BOOL, "", "true", NULL,
    "Accept SDES SRTP offers (RFC 4568) and offer SRTP to phones registered over TLS."},
   {NULL},
@@ -65,6 +70,8 @@ static void
 call_free(gpointer data)
 {
   PbxCall *c = data;
+  if (c->probe_ev)
+    sim_cancel(c->probe_ev);
   media_stream_free(c->ms);
   media_stream_free(c->far);
   media_stream_free(c->party);
@@ -195,6 +202,8 @@ pbx_new(const Config *cfg, const PbxSetup *setup, GError **error)
     return NULL;
   }
   x->media_port = (guint16)port;
+  x->early_probe = SIM_TIME_FROM_S(cfg_double(cfg, "pbx.early_media_probe_s"));
+  x->phone_rtp_port = (guint16)cfg_int(cfg, "phone.rtp_port"); /* provisioned, like the account */
   media_stream_params_from_config(cfg, &x->media);
   x->media.latch = x->latching;
   x->media.accept_unexpected = TRUE; /* a media server plays out what reaches it */
@@ -249,6 +258,41 @@ pbx_free(Pbx *x)
   g_free(x);
 }
 
+/* pbx.early_media_probe_s: one RTP packet per ptime to wherever the leg toward the phone points
+ * (the provisioned address first, the phone's SDP address once it is known), until probe_until.
+ * The packets are the media server's own (its SSRC, silence), counted in that leg's statistics. */
+static void
+probe_fire(void *data)
+{
+  PbxCall *c = data;
+  c->probe_ev = 0;
+  SimTime now = sim_now();
+  if (c->ms == NULL || now >= c->probe_until)
+    return;
+  static const guint8 silence[1280] = {0}; /* PCMU silence, up to 160 ms */
+  guint32 samples = MIN(8u * c->probe_ptime_ms, (guint32)sizeof silence);
+  RtpHeader h = {.payload_type = RTP_PT_PCMU, .marker = c->probe_seq == 0, .seq = c->probe_seq,
+                 .timestamp = samples * c->probe_seq, .ssrc = media_stream_ssrc(c->ms)};
+  c->probe_seq++;
+  guint8 buf[1400];
+  gsize n = rtp_build(&h, silence, samples, buf, sizeof buf);
+  media_stream_send_rtp_raw(c->ms, buf, n);
+  c->probe_ev = sim_schedule(SIM_MS(c->probe_ptime_ms), probe_fire, c);
+}
+
+static void
+probe_start(Pbx *x, PbxCall *c, guint32 public_addr)
+{
+  SimAddr to = {public_addr, x->phone_rtp_port};
+  media_stream_set_remote(c->ms, to, (SimAddr){0, 0});
+  c->probe_until = sim_now() + x->early_probe;
+  c->probe_ptime_ms = MAX(x->media.ptime_ms, 1u);
+  char a[16];
+  sim_trace("pbx", "early-media call%u from %u to %s:%u for %" G_GINT64_FORMAT " ms", c->index, c->media_port,
+            sim_addr_format(to.addr, a), to.port, (gint64)(x->early_probe / SIM_MS(1)));
+  probe_fire(c);
+}
+
 PbxCall *
 pbx_call_user(Pbx *x, const char *aor, const char *caller)
 {
@@ -276,6 +320,8 @@ pbx_call_user(Pbx *x, const char *aor, const char *caller)
   SipSession *ss = sip_session_invite(x->mgr, &ip);
   if (ss)
     call_attach(c, ss);
+  if (ss && b && x->early_probe > 0)
+    probe_start(x, c, b->source.remote.addr);
   return c;
 }
 

@@ -38,6 +38,10 @@ typedef struct {
   guint64 sdp_version;  /* o= sess-version */
   gboolean srtp;        /* SRTP keys were exchanged */
   SrtpKeys tx_keys;     /* our SDES master key */
+  SimEvent probe_ev;    /* next early-media packet (pbx.early_media_probe_s), 0 = none */
+  SimTime probe_until;  /* when the early media stops */
+  guint16 probe_seq;    /* its RTP sequence number */
+  guint probe_ptime_ms; /* its packet interval (media.ptime_ms) */
 } PbxCall;
 
 typedef struct {
