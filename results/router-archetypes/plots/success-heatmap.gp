@@ -1,9 +1,12 @@
 # success-heatmap
 # experiment: router-archetypes
-# description: Router archetypes differ mainly through their ALG: the Linux-based consumer router, TP-Link
-#   and ASUS (ALG on) serve a naive PBX over UDP, the RFC 4787 router and the symmetric NAT with no ALG
-#   need a NAT-aware PBX; every archetype works with a NAT-aware PBX over TLS; no profile helps over
-#   TCP or TLS a PBX that trusts the SDP.
+# description: The archetypes differ through their ALG. Those whose ALG is on (TP-Link, ASUS, Netgear,
+#   eero) make a PBX that trusts Contact and SDP work over UDP and TCP; the RFC 4787 router, the Linux-based
+#   consumer router (no helper assigned) and the symmetric NAT leave that PBX with one-way audio and
+#   no inbound call, and behind the symmetric NAT it cannot even register (it answers to the Via port,
+#   RFC 3261 §18.2.2 without rport). A NAT-aware PBX works behind every archetype over UDP and TLS;
+#   over TCP the ALG routers cost it the inbound call; over TLS no ALG helps the PBX that trusts the
+#   SDP.
 # Written by algsim plot from cells.csv and calls.csv; reads success-heatmap.dat.
 # Run `gnuplot success-heatmap.gp` in this directory to redraw success-heatmap.png and success-heatmap.svg.
 if (!exists("png")) png = 'success-heatmap.png'
