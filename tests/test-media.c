@@ -530,6 +530,73 @@ test_malformed_and_non_rtp_counted(void)
   sim_reset();
 }
 
+/* ---- Sharing the sockets with ICE and TURN --------------------------------------------------------- */
+
+typedef struct {
+  guint stun[3];        /* datagrams the hook took, per component */
+  MediaStream *peer;    /* transmit: inject here (a relay in one step) */
+  guint relayed[3];     /* datagrams handed to the transmit function, per component */
+} Shared;
+
+static gboolean
+take_stun(void *ctx, MediaStream *ms, guint component, const guint8 *buf, gsize len, SimAddr from)
+{
+  Shared *sh = ctx;
+  if (buf[0] > 3)
+    return FALSE; /* not STUN (RFC 7983 §7): leave it to the stream */
+  sh->stun[component]++;
+  return TRUE;
+}
+
+static gboolean
+relay_to_peer(void *ctx, MediaStream *ms, guint component, SimAddr to, const guint8 *buf, gsize len)
+{
+  Shared *sh = ctx;
+  sh->relayed[component]++;
+  media_stream_inject(sh->peer, component, buf, len, (SimAddr){ip("198.51.100.11"), 50000});
+  return TRUE;
+}
+
+/* The datagram hook takes STUN from both sockets before the stream sees it; send_datagram()
+ * sends from the component's socket; with a transmit function every RTP and RTCP packet goes
+ * through it (nothing leaves the sockets) and inject() delivers to the far stream. */
+static void
+test_shared_sockets_for_ice(void)
+{
+  Direct d;
+  direct_world(&d, 29, 0);
+  g_autoptr(MediaStream) a = stream(d.a, d.ip_a, 6000, "a", 1, NULL);
+  g_autoptr(MediaStream) b = stream(d.b, d.ip_b, 7000, "b", 2, NULL);
+  Shared sh = {.peer = b};
+  media_stream_set_datagram_hook(b, take_stun, &sh);
+  static const guint8 stun[20] = {0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42};
+  static const guint8 dtls[13] = {22, 0xfe, 0xfd}; /* 20-63: not STUN, the hook declines */
+  g_assert_true(media_stream_send_datagram(a, 1, (SimAddr){d.ip_b, 7000}, stun, sizeof stun));
+  g_assert_true(media_stream_send_datagram(a, 2, (SimAddr){d.ip_b, 7001}, stun, sizeof stun));
+  g_assert_true(media_stream_send_datagram(a, 1, (SimAddr){d.ip_b, 7000}, dtls, sizeof dtls));
+  sim_run(SIM_S(1));
+  g_assert_cmpuint(sh.stun[1], ==, 1);
+  g_assert_cmpuint(sh.stun[2], ==, 1);
+  g_assert_cmpuint(media_stream_recv_stats(b)->non_rtp + media_stream_recv_stats(b)->malformed, ==, 1);
+  /* Relayed media: 10 s of RTP from a reaches b only through the transmit function. */
+  media_stream_set_transmit(a, relay_to_peer, &sh);
+  media_stream_set_remote(a, (SimAddr){ip("203.0.113.99"), 9000}, (SimAddr){0, 0}); /* unreachable */
+  media_stream_start(a);
+  sim_run(SIM_S(11));
+  media_stream_stop(a);
+  sim_run(SIM_S(12));
+  const MediaSendStats *tx = media_stream_send_stats(a);
+  g_assert_cmpuint(tx->packets, >=, 500); /* 1 s .. 11 s at 20 ms, both ends included */
+  g_assert_cmpuint(tx->packets, <=, 501);
+  g_assert_cmpuint(sh.relayed[1], ==, tx->packets);
+  g_assert_cmpuint(sh.relayed[2], ==, tx->rtcp_packets);
+  g_assert_cmpuint(media_stream_recv_stats(b)->received, ==, tx->packets);
+  g_assert_cmpuint(media_stream_recv_stats(b)->rtcp_received, ==, tx->rtcp_packets);
+  g_clear_pointer(&a, media_stream_free);
+  g_clear_pointer(&b, media_stream_free);
+  sim_reset();
+}
+
 /* ---- SRTP over the network ------------------------------------------------------------------- */
 
 static void
@@ -815,6 +882,7 @@ main(int argc, char **argv)
   g_test_add_func("/media/latch/asymmetric-send-port-gets-no-audio", test_asymmetric_send_port_breaks_latching);
   g_test_add_func("/media/source/unexpected-ignored-or-accepted", test_unexpected_source_ignored_or_accepted);
   g_test_add_func("/media/input/malformed-and-non-rtp-counted", test_malformed_and_non_rtp_counted);
+  g_test_add_func("/media/ice/shared-sockets-hook-send-transmit-inject", test_shared_sockets_for_ice);
   g_test_add_func("/media/srtp/round-trip-and-flipped-byte-discarded", test_srtp_call_and_flipped_byte);
   g_test_add_func("/media/dscp/ef-marking-on-the-wire", test_dscp_marking);
   g_test_add_func("/media/relay/keeps-ssrc-and-end-to-end-delay", test_relay_keeps_ssrc_and_end_to_end_delay);

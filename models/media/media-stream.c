@@ -56,7 +56,21 @@ struct MediaStream {
   gboolean traced_auth_fail; /* first SRTP failure traced */
   MediaRtpHook hook;         /* relay hook, NULL if none */
   void *hook_ctx;            /* its context */
+  MediaDatagramHook dgram;   /* non-RTP datagrams (STUN for ICE), NULL if none */
+  void *dgram_ctx;           /* its context */
+  MediaTransmitFn transmit;  /* sends instead of the sockets (a TURN relay), NULL if none */
+  void *transmit_ctx;        /* its context */
 };
+
+/* Send one RTP (component 1) or RTCP (2) datagram: through the transmit function when one is set
+ * (ICE chose a relayed candidate), else from the socket. */
+static gboolean
+emit(MediaStream *ms, guint component, SimSock sock, SimAddr to, const guint8 *buf, gsize len)
+{
+  if (ms->transmit)
+    return ms->transmit(ms->transmit_ctx, ms, component, to, buf, len);
+  return sim_udp_send(sock, to, buf, len);
+}
 
 static gboolean
 addr_eq(SimAddr a, SimAddr b)
@@ -118,7 +132,7 @@ send_rtp(MediaStream *ms)
   if (ms->srtp_tx)
     len = srtp_protect(ms->srtp_tx, buf, len, sizeof buf);
   SimSock s = ms->send_sock >= 0 ? ms->send_sock : ms->rtp_sock;
-  if (!sim_udp_send(s, ms->remote_rtp, buf, len)) {
+  if (!emit(ms, 1, s, ms->remote_rtp, buf, len)) {
     ms->tx.send_failed++;
   } else {
     ms->tx.packets++;
@@ -171,7 +185,7 @@ send_rtcp(MediaStream *ms, gboolean bye)
   g_assert(len > 0);
   if (ms->srtp_tx)
     len = srtcp_protect(ms->srtp_tx, buf, len, sizeof buf);
-  if (sim_udp_send(ms->rtcp_sock, ms->remote_rtcp, buf, len))
+  if (emit(ms, 2, ms->rtcp_sock, ms->remote_rtcp, buf, len))
     ms->tx.rtcp_packets++;
   else
     ms->tx.send_failed++;
@@ -326,10 +340,20 @@ rtcp_input(MediaStream *ms, const guint8 *data, gsize len, SimAddr from)
   }
 }
 
+/* RFC 7983 §7: a first byte below 128 is not RTP or RTCP (0-3 STUN, 20-63 DTLS, 64-79 TURN
+ * ChannelData): the datagram hook (ICE, a STUN client) may take it. */
+static gboolean
+to_dgram_hook(MediaStream *ms, guint component, const guint8 *data, gsize len, SimAddr from)
+{
+  return ms->dgram && len > 0 && data[0] < 128 && ms->dgram(ms->dgram_ctx, ms, component, data, len, from);
+}
+
 static void
 rtp_recv(void *ctx, SimSock sock, const guint8 *data, gsize len, SimAddr from)
 {
   MediaStream *ms = ctx;
+  if (to_dgram_hook(ms, 1, data, len, from))
+    return;
   RtpKind kind = rtp_classify(data, len);
   if (kind == RTP_KIND_RTCP) {
     rtcp_input(ms, data, len, from); /* RTP and RTCP on one port (RFC 5761) */
@@ -377,7 +401,10 @@ rtp_recv(void *ctx, SimSock sock, const guint8 *data, gsize len, SimAddr from)
 static void
 rtcp_recv(void *ctx, SimSock sock, const guint8 *data, gsize len, SimAddr from)
 {
-  rtcp_input(ctx, data, len, from);
+  MediaStream *ms = ctx;
+  if (to_dgram_hook(ms, 2, data, len, from))
+    return;
+  rtcp_input(ms, data, len, from);
 }
 
 static void
@@ -574,7 +601,7 @@ media_stream_send_rtp_raw(MediaStream *ms, const guint8 *rtp, gsize len)
   if (ms->srtp_tx)
     len = srtp_protect(ms->srtp_tx, buf, len, sizeof buf);
   SimSock s = ms->send_sock >= 0 ? ms->send_sock : ms->rtp_sock;
-  if (!sim_udp_send(s, ms->remote_rtp, buf, len)) {
+  if (!emit(ms, 1, s, ms->remote_rtp, buf, len)) {
     ms->tx.send_failed++;
     return FALSE;
   }
@@ -584,6 +611,39 @@ media_stream_send_rtp_raw(MediaStream *ms, const guint8 *rtp, gsize len)
     ms->tx.first = sim_now();
   ms->tx.last = sim_now();
   return TRUE;
+}
+
+void
+media_stream_set_datagram_hook(MediaStream *ms, MediaDatagramHook fn, void *ctx)
+{
+  g_return_if_fail(ms != NULL);
+  ms->dgram = fn;
+  ms->dgram_ctx = ctx;
+}
+
+void
+media_stream_set_transmit(MediaStream *ms, MediaTransmitFn fn, void *ctx)
+{
+  g_return_if_fail(ms != NULL);
+  ms->transmit = fn;
+  ms->transmit_ctx = ctx;
+}
+
+gboolean
+media_stream_send_datagram(MediaStream *ms, guint component, SimAddr to, const guint8 *buf, gsize len)
+{
+  g_return_val_if_fail(ms != NULL && buf != NULL && (component == 1 || component == 2), FALSE);
+  return sim_udp_send(component == 1 ? ms->rtp_sock : ms->rtcp_sock, to, buf, len);
+}
+
+void
+media_stream_inject(MediaStream *ms, guint component, const guint8 *buf, gsize len, SimAddr from)
+{
+  g_return_if_fail(ms != NULL && buf != NULL && (component == 1 || component == 2));
+  if (component == 1)
+    rtp_recv(ms, ms->rtp_sock, buf, len, from);
+  else
+    rtcp_recv(ms, ms->rtcp_sock, buf, len, from);
 }
 
 const char *

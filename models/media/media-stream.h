@@ -130,6 +130,22 @@ typedef void (*MediaRtpHook)(void *ctx, MediaStream *ms, const guint8 *rtp, gsiz
                              SimAddr from);
 void media_stream_set_rtp_hook(MediaStream *ms, MediaRtpHook fn, void *ctx);
 gboolean media_stream_send_rtp_raw(MediaStream *ms, const guint8 *rtp, gsize len);
+/* Sharing the stream's sockets with ICE and TURN (RFC 8445 §12: checks and media on one port).
+ * component: 1 = RTP, 2 = RTCP.  The datagram hook sees each datagram whose first byte is below
+ * 128 (not RTP/RTCP, RFC 7983 §7: STUN 0-3) before the stream does; TRUE means it took it.
+ * send_datagram() sends raw bytes from the RTP or RTCP socket (a connectivity check, a STUN
+ * Binding).  With a transmit function set, RTP and RTCP go through it instead of the sockets (the
+ * selected pair's local candidate is relayed: the owner hands them to its TURN client), and
+ * inject() delivers a datagram as if it had arrived on the component's socket (data the TURN
+ * client received from the peer). */
+typedef gboolean (*MediaDatagramHook)(void *ctx, MediaStream *ms, guint component, const guint8 *buf, gsize len,
+                                      SimAddr from);
+typedef gboolean (*MediaTransmitFn)(void *ctx, MediaStream *ms, guint component, SimAddr to, const guint8 *buf,
+                                    gsize len);
+void media_stream_set_datagram_hook(MediaStream *ms, MediaDatagramHook fn, void *ctx);
+void media_stream_set_transmit(MediaStream *ms, MediaTransmitFn fn, void *ctx);
+gboolean media_stream_send_datagram(MediaStream *ms, guint component, SimAddr to, const guint8 *buf, gsize len);
+void media_stream_inject(MediaStream *ms, guint component, const guint8 *buf, gsize len, SimAddr from);
 /* "sendrecv", "sendonly", "recvonly", "inactive" (RFC 4566 §6). */
 const char *media_direction_name(MediaDirection dir);
 
