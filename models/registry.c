@@ -10,6 +10,8 @@ extern const CfgKeyDef registrar_keys[];
 extern const CfgKeyDef queue_keys[];
 extern const CfgKeyDef cross_keys[];
 extern const CfgKeyDef stun_keys[];
+extern const CfgKeyDef ice_keys[];
+extern const CfgKeyDef turn_keys[];
 extern const CfgKeyDef nat_keys[];
 extern const CfgKeyDef cgn_keys[];
 extern const CfgKeyDef router_keys[];
@@ -49,6 +51,8 @@ models_register_keys(void)
   cfg_register(queue_keys);
   cfg_register(cross_keys);
   cfg_register(stun_keys);
+  cfg_register(ice_keys);
+  cfg_register(turn_keys);
   cfg_register(nat_keys);
   cfg_register(cgn_keys);
   cfg_register(router_keys);

@@ -96,6 +96,8 @@ enum {
   SIM_STREAM_MEDIA_KEYS = 12000, /* + stream index: SRTP master keys for SDES (models/media) */
   SIM_STREAM_SIP = 13000,    /* + SIP element index: branches, tags, Call-IDs (models/sip) */
   SIM_STREAM_REGISTRAR = 14000, /* + registrar index: nonces (models/sip/registrar.c) */
+  SIM_STREAM_TURN = 15000,   /* + server (0..99) or client (100..) index: nonces, relay ports, tids */
+  SIM_STREAM_ICE = 16000,    /* + agent index: ufrag/pwd, tie-breaker, check transaction ids */
 };
 
 /* ---- Nodes, devices, links -------------------------------------------------------------------- */
