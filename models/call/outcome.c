@@ -39,6 +39,11 @@ call_outcome_new(guint index, const char *direction)
   o->reg_time_s = o->setup_time_s = o->drop_time_s = -1;
   o->audio = AUDIO_NOT_SET_UP;
   o->cause = g_strdup("ok");
+  o->traversal = g_strdup("none");
+  o->ice_state = g_strdup("-");
+  o->local_cand = g_strdup("-");
+  o->remote_cand = g_strdup("-");
+  o->ice_time_s = o->delay_out_ms = o->delay_in_ms = -1;
   return o;
 }
 
@@ -52,6 +57,10 @@ call_outcome_free(CallOutcome *o)
   g_free(o->end_cause);
   g_free(o->cause);
   g_free(o->explanation);
+  g_free(o->traversal);
+  g_free(o->ice_state);
+  g_free(o->local_cand);
+  g_free(o->remote_cand);
   g_free(o);
 }
 
@@ -154,6 +163,16 @@ call_outcomes_json(GPtrArray *outcomes)
     json_builder_add_double_value(b, o->mos_in);
     add_opt_str(b, "cause", o->cause);
     add_opt_str(b, "explanation", o->explanation);
+    add_opt_str(b, "traversal", o->traversal);
+    add_opt_str(b, "ice_state", o->ice_state);
+    add_opt_str(b, "local_cand", o->local_cand);
+    add_opt_str(b, "remote_cand", o->remote_cand);
+    add_opt_time(b, "ice_time_s", o->ice_time_s);
+    json_builder_set_member_name(b, "relayed");
+    json_builder_add_boolean_value(b, o->relayed);
+    add_int(b, "relay_bytes", (gint64)o->relay_bytes);
+    add_opt_time(b, "delay_out_ms", o->delay_out_ms);
+    add_opt_time(b, "delay_in_ms", o->delay_in_ms);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);

@@ -45,6 +45,16 @@ typedef struct {
   double mos_in;          /* E-model MOS of the far end's voice at the phone, 0 if not heard */
   char *cause;            /* machine-readable failure cause ("ok", "no-audio-in", ...) */
   char *explanation;      /* one line: which device did what to which packet */
+  /* NAT traversal (phone.traversal, phone-traversal.c). */
+  char *traversal;        /* "none", "stun", "turn", "ice" */
+  char *ice_state;        /* "completed", "failed", ... or "-" without ICE */
+  char *local_cand;       /* selected pair's local candidate type, "-" if none */
+  char *remote_cand;      /* selected pair's remote candidate type, "-" if none */
+  double ice_time_s;      /* start of the checks to the nomination, -1 if none */
+  gboolean relayed;       /* the phone's media went through the TURN relay */
+  guint64 relay_bytes;    /* data bytes the TURN server relayed (both directions) */
+  double delay_out_ms;    /* mean one-way delay of the phone's RTP at the far end, -1 if none */
+  double delay_in_ms;     /* mean one-way delay of the far end's RTP at the phone, -1 if none */
 } CallOutcome;
 
 CallOutcome *call_outcome_new(guint index, const char *direction);

@@ -4,6 +4,8 @@
 
 #include "call/scenario.h"
 #include "pbx/pbx.h"
+#include "stun/stun-server.h"
+#include "stun/turn-server.h"
 #include "topology.h"
 #include "ua/phone.h"
 
@@ -32,6 +34,8 @@ typedef struct {
   Topology *topo;            /* the network */
   Phone *phone;              /* phones[0] */
   Pbx *pbx;                  /* the PBX */
+  StunServer *stun;          /* STUN server (phone.traversal != none), else NULL */
+  TurnServer *turn;          /* TURN server (phone.traversal != none), else NULL */
   GPtrArray *plan;           /* PlanCall*, owned */
   GArray *events;            /* SimEvent of scheduled plan actions */
   const char *callee;        /* call.callee */

@@ -1,6 +1,7 @@
 /* scenario.c — runs one scripted call scenario and measures one outcome per call (design.md §3).
  *
- * Wiring: sim_setup(sim.seed) -> topology_build -> the PBX on the PBX host -> phone 0 -> cross
+ * Wiring: sim_setup(sim.seed) -> topology_build -> the PBX on the PBX host -> the STUN and TURN
+ * servers when the phone traverses NATs with them -> phone 0 -> cross
  * traffic -> the plan's events -> sim_run -> outcomes from what the receivers counted and what the
  * session state machines did -> teardown.  With a trace directory the run also writes the trace,
  * a pcap per link, the SIP ladder and the NAT timeline (models/call/ladder.h, timeline.h).
@@ -90,16 +91,16 @@ act(void *data)
     break;
   case ACT_HOLD:
   case ACT_RESUME:
-    if (pc->phone && sip_session_state(pc->phone->ss) == SIP_SESSION_CONFIRMED)
+    if (pc->phone && pc->phone->ss && sip_session_state(pc->phone->ss) == SIP_SESSION_CONFIRMED)
       phone_hold(run->phone, pc->phone, a->what == ACT_HOLD);
     break;
   case ACT_REINVITE:
-    if (pc->phone && sip_session_state(pc->phone->ss) == SIP_SESSION_CONFIRMED)
+    if (pc->phone && pc->phone->ss && sip_session_state(pc->phone->ss) == SIP_SESSION_CONFIRMED)
       phone_reinvite(run->phone, pc->phone);
     break;
   case ACT_HANGUP:
     sim_trace("call", "plan call%u hangup", pc->index);
-    if (pc->phone && sip_session_state(pc->phone->ss) != SIP_SESSION_TERMINATED)
+    if (pc->phone && (pc->phone->ss == NULL || sip_session_state(pc->phone->ss) != SIP_SESSION_TERMINATED))
       phone_hangup(pc->phone);
     else if (pc->pbx && pc->pbx->ss && sip_session_state(pc->pbx->ss) != SIP_SESSION_TERMINATED)
       pbx_hangup(pc->pbx);
@@ -184,6 +185,39 @@ failure_end(SipEndCause c)
          c == SIP_END_REQUEST_FAILED;
 }
 
+/* Mean one-way delay a receiver measured (the send time rides in each payload), -1 if none. */
+static double
+delay_ms(MediaStream *ms)
+{
+  const MediaRecvStats *st = ms ? media_stream_recv_stats(ms) : NULL;
+  return st && st->timed ? st->delay_mean_ms : -1;
+}
+
+/* What NAT traversal did, and what relaying cost: the TURN server's data bytes (this scenario's
+ * only TURN user is phone 0, so the server total is the call's when there is one call). */
+static void
+traversal_of(ScenarioRun *run, PlanCall *pc, CallOutcome *o, MediaStream *pms, MediaStream *xms)
+{
+  PhoneTraversalInfo ti;
+  if (pc->phone)
+    phone_call_traversal(pc->phone, &ti);
+  else
+    ti = (PhoneTraversalInfo){.method = cfg_str(run->cfg, "phone.traversal"), .ice_state = "-",
+                              .local_cand = "-", .remote_cand = "-", .ice_time_s = -1};
+  g_free(o->traversal), o->traversal = g_strdup(ti.method);
+  g_free(o->ice_state), o->ice_state = g_strdup(ti.ice_state);
+  g_free(o->local_cand), o->local_cand = g_strdup(ti.local_cand);
+  g_free(o->remote_cand), o->remote_cand = g_strdup(ti.remote_cand);
+  o->ice_time_s = ti.ice_time_s;
+  o->relayed = ti.relayed;
+  if (run->turn) {
+    const TurnServerStats *ts = turn_server_stats(run->turn);
+    o->relay_bytes = ts->to_peer_bytes + ts->from_peer_bytes;
+  }
+  o->delay_out_ms = delay_ms(xms);
+  o->delay_in_ms = delay_ms(pms);
+}
+
 static CallOutcome *
 outcome_of(ScenarioRun *run, PlanCall *pc, double threshold, const EmodelParams *ep)
 {
@@ -238,6 +272,7 @@ outcome_of(ScenarioRun *run, PlanCall *pc, double threshold, const EmodelParams 
   } else if (o->connected) {
     o->end_cause = g_strdup("still up");
   }
+  traversal_of(run, pc, o, pms, xms);
   pc->nat_no_binding1 = nat_drops(run, FALSE);
   pc->nat_filtered1 = nat_drops(run, TRUE);
   pc->nat_local1 = nat_local_hits(run, FALSE);
@@ -271,6 +306,31 @@ write_views(const char *dir, GError **error)
     g_free(out[i].body);
   }
   return ok;
+}
+
+/* ---- Traversal servers ------------------------------------------------------------------------ */
+
+/* A phone that traverses NATs gets its provider's servers on the STUN/TURN host: a STUN server on
+ * the primary address (198.51.100.10:3478, RFC 8489 §6) and a TURN server (RFC 8656) on the second
+ * address (198.51.100.11:3478), relaying from that address, with the turn.* credentials.  Two
+ * addresses keep the two servers' UDP 3478 apart, as stun.example and turn.example hosts would. */
+static gboolean
+servers_start(ScenarioRun *run, GError **error)
+{
+  const Topology *t = run->topo;
+  if (g_strcmp0(cfg_str(run->cfg, "phone.traversal"), "none") == 0 || t->stun.node < 0)
+    return TRUE;
+  StunServerSetup ss = {.addr = t->stun.addr, .port = STUN_DEFAULT_PORT, .fingerprint = TRUE};
+  run->stun = stun_server_new(t->stun.node, &ss, error);
+  if (run->stun == NULL)
+    return FALSE;
+  TurnServerSetup ts;
+  turn_server_setup_default(&ts);
+  turn_server_setup_from_config(run->cfg, &ts);
+  ts.addr = t->stun.addr2;
+  ts.relay_addr = t->stun.addr2;
+  run->turn = turn_server_new(t->stun.node, &ts, error);
+  return run->turn != NULL;
 }
 
 /* ---- The run ---------------------------------------------------------------------------------- */
@@ -332,8 +392,12 @@ scenario_run(const Config *cfg, const ScenarioOptions *opts, GPtrArray **outcome
   run.pbx = pbx_new(cfg, &xs, error);
   if (run.pbx == NULL)
     goto out;
+  if (!servers_start(&run, error))
+    goto out;
   PhoneSetup ps = {.name = "phone0", .index = 0, .host = run.topo->phones[0].node,
-                   .addr = run.topo->phones[0].addr, .pbx_addr = run.topo->pbx.addr};
+                   .addr = run.topo->phones[0].addr, .pbx_addr = run.topo->pbx.addr,
+                   .stun_addr = run.stun ? run.topo->stun.addr : 0,
+                   .turn_addr = run.turn ? run.topo->stun.addr2 : 0};
   run.phone = phone_new(cfg, &ps, &phone_ops, &run, error);
   if (run.phone == NULL)
     goto out;
@@ -367,6 +431,8 @@ out:
     sim_cancel(g_array_index(run.events, SimEvent, i));
   cross_free(cross);
   phone_free(run.phone);
+  turn_server_free(run.turn);
+  stun_server_free(run.stun);
   pbx_free(run.pbx);
   if (run.topo)
     topology_free(run.topo);

@@ -102,9 +102,14 @@ pbx_media_sdp(Pbx *x, PbxCall *c, gboolean srtp)
     .ptime_ms = x->media.ptime_ms,
   };
   g_autofree char *sdp = sdp_build_audio(&au);
-  if (!srtp)
+  if (!srtp && c->ice == NULL && !c->ice_mismatch)
     return g_bytes_new(sdp, strlen(sdp));
   GString *s = g_string_new(sdp);
+  pbx_ice_answer(x, c, s);
+  if (!srtp) {
+    gsize n = s->len;
+    return g_bytes_new_take(g_string_free(s, FALSE), n);
+  }
   char *m = strstr(s->str, " RTP/AVP ");
   if (m) /* " RTP/AVP " -> " RTP/SAVP " (RFC 4568 §3.1) */
     g_string_insert_c(s, (m - s->str) + 5, 'S');
@@ -135,9 +140,12 @@ pbx_media_apply(Pbx *x, PbxCall *c, GBytes *body, gboolean *offered_srtp)
   guint tag;
   gboolean have_rx = sdp_attr(sdp, 0, "crypto", 0, &v) == 1 &&
                      srtp_crypto_attr_parse((const char *)buf + v.off, v.len, &tag, &rx) == 1;
-  g_free(sdp);
-  if (!pbx_media_ensure(x, c))
+  if (!pbx_media_ensure(x, c)) {
+    g_free(sdp);
     return FALSE;
+  }
+  pbx_ice_offer(x, c, sdp);
+  g_free(sdp);
   *offered_srtp = have_rx;
   /* c=0.0.0.0 (RFC 2543 hold) keeps the old destination and stops sending; pbx.reinvite_media
    * = keep never moves it after the first SDP. */

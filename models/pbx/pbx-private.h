@@ -2,6 +2,8 @@
 #pragma once
 
 #include "pbx/pbx.h"
+#include "sip/sdp.h"
+#include "stun/ice.h"
 
 struct Pbx {
   SimNode host;             /* the PBX host */
@@ -25,4 +27,9 @@ struct Pbx {
   MediaStreamParams media;  /* template of the media server's streams */
   GPtrArray *calls;         /* PbxCall*, owned */
   GRand *rand;              /* SRTP keys */
+  gboolean ice_lite;        /* pbx.ice = lite */
 };
+
+/* pbx-ice.c: the media server's ICE-lite side (RFC 8445 §2.5). */
+void pbx_ice_offer(Pbx *x, PbxCall *c, const Sdp *sdp); /* the phone's SDP, after ensure */
+void pbx_ice_answer(Pbx *x, PbxCall *c, GString *sdp);  /* a=ice-lite/candidates or a=ice-mismatch */

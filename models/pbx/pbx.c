@@ -19,6 +19,10 @@ const CfgKeyDef pbx_keys[] = {
   {"pbx.profile", CFG_PROFILE, "", "", "pbx",
    "PBX profile applied where it is set: naive (trusts Contact and SDP) or nat-aware (rport, Contact "
    "fix-up, latching, pings); a name in experiments/profiles/pbx/ or a path."},
+  {"pbx.ice", CFG_ENUM, "", "off", "off|lite",
+   "ICE on the media server: off, or lite (RFC 8445 §2.5: answers the phone's checks, a=ice-lite with its "
+   "host candidate, media to the nominated pair; a=ice-mismatch when c=/m= is none of the candidates, "
+   "RFC 8839 §4.2.5)."},
   {"pbx.latching", CFG_ENUM, "", "off", "off|strict|handover",
    "Media server symmetric-RTP latching: off sends to the SDP address; strict latches onto the first "
    "RTP source; handover also follows a new source (rtpengine, Asterisk comedia)."},
@@ -73,6 +77,7 @@ call_free(gpointer data)
   if (c->probe_ev)
     sim_cancel(c->probe_ev);
   media_stream_free(c->ms);
+  ice_agent_free(c->ice); /* after the stream: its hook points at the call */
   media_stream_free(c->far);
   media_stream_free(c->party);
   g_free(c->call_id);
@@ -189,6 +194,7 @@ pbx_new(const Config *cfg, const PbxSetup *setup, GError **error)
   x->media_addr = on_sip ? setup->sip_addr : setup->media_addr;
   x->domain = g_strdup(sim_addr_format(setup->sip_addr, a));
   x->latching = (MediaLatch)cfg_enum(cfg, "pbx.latching");
+  x->ice_lite = cfg_enum(cfg, "pbx.ice") == 1;
   x->keep_media = cfg_enum(cfg, "pbx.reinvite_media") == 1;
   x->srtp = cfg_bool(cfg, "pbx.srtp");
   x->require_registration = cfg_bool(cfg, "pbx.require_registration");

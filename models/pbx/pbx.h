@@ -42,6 +42,8 @@ typedef struct {
   SimTime probe_until;  /* when the early media stops */
   guint16 probe_seq;    /* its RTP sequence number */
   guint probe_ptime_ms; /* its packet interval (media.ptime_ms) */
+  struct IceAgent *ice; /* ICE-lite agent of the media server (pbx.ice = lite), NULL if none */
+  gboolean ice_mismatch; /* the offer's c=/m= was none of its candidates: answered a=ice-mismatch */
 } PbxCall;
 
 typedef struct {

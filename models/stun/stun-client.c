@@ -20,7 +20,6 @@ typedef struct {
   guint8 tid[STUN_TID_LEN]; /* transaction id */
   SimAddr server;           /* destination */
   GBytes *request;          /* the request bytes, resent unchanged */
-  SimTime rto;              /* wait after the next transmission */
   SimEvent timer;           /* retransmission or timeout timer */
   StunBindingFn done;       /* completion callback */
   void *ctx;                /* its context */
@@ -79,6 +78,15 @@ stun_client_params_from_config(const Config *cfg, StunClientParams *p)
   p->rto_ms = (guint)cfg_int(cfg, "stun.rto_ms");
   p->max_sends = (guint)cfg_int(cfg, "stun.max_sends");
   p->rm = (guint)cfg_int(cfg, "stun.rm");
+}
+
+SimTime
+stun_client_wait(const StunClientParams *p, guint sends)
+{
+  g_return_val_if_fail(p && sends > 0, 0);
+  if (sends >= p->max_sends)
+    return SIM_MS(p->rto_ms) * p->rm;
+  return SIM_MS(p->rto_ms) << MIN(sends - 1, 30u);
 }
 
 /* ---- Lifecycle ---------------------------------------------------------------------------------- */
@@ -236,11 +244,7 @@ transmit(Txn *t)
   sim_udp_send(c->sock, t->server, data, len);
   /* RFC 8489 §6.2.1: wait RTO, doubling it each time; after the Rc-th transmission wait
    * Rm times the initial RTO for a response. */
-  SimTime wait = t->rto;
-  if (t->result.sends >= c->params.max_sends)
-    wait = SIM_MS(c->params.rto_ms) * c->params.rm;
-  t->rto *= 2;
-  t->timer = sim_schedule(wait, on_timer, t);
+  t->timer = sim_schedule(stun_client_wait(&c->params, t->result.sends), on_timer, t);
 }
 
 static void
@@ -274,7 +278,6 @@ stun_client_binding(StunClient *c, SimAddr server, const StunBindingOpts *opts,
   t->server = server;
   t->done = done;
   t->ctx = ctx;
-  t->rto = SIM_MS(c->params.rto_ms);
 
   StunBuilder b;
   stun_builder_init(&b, STUN_METHOD_BINDING, STUN_CLASS_REQUEST, t->tid);

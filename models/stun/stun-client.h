@@ -20,6 +20,10 @@ typedef struct {
 
 void stun_client_params_default(StunClientParams *p);
 void stun_client_params_from_config(const Config *cfg, StunClientParams *p);
+/* RFC 8489 §6.2.1: how long to wait after the `sends`-th transmission (1-based) of a request:
+ * rto_ms doubled for each earlier transmission, and Rm x rto_ms after the Rc-th.  Shared by every
+ * UDP STUN requester (this client, a phone's srflx gathering on its media socket). */
+SimTime stun_client_wait(const StunClientParams *p, guint sends);
 
 typedef struct {
   guint32 change;         /* CHANGE-REQUEST flags (STUN_CHANGE_IP | STUN_CHANGE_PORT); 0: none */

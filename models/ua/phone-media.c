@@ -18,21 +18,26 @@ phone_media_sdp(Phone *p, PhoneCall *c)
 {
   char a[16];
   gboolean zero = c->held && p->hold_style == PHONE_HOLD_ZERO_ADDRESS;
+  SimAddr def = phone_traversal_default(p, c); /* our own address, or a traversal candidate */
   SdpAudio au = {
     .user = "-",
     .sess_id = 1000 + (guint64)c->index,
     .sess_version = c->sdp_version,
-    .addr = zero ? "0.0.0.0" : sim_addr_format(p->addr, a),
-    .port = c->rtp_port,
+    .addr = zero ? "0.0.0.0" : sim_addr_format(def.addr, a),
+    .port = def.port,
     .dir = c->held && !zero ? SDP_DIR_SENDONLY : SDP_DIR_SENDRECV,
     .telephone_event = TRUE,
     .ptime_ms = p->media.ptime_ms,
   };
   g_autofree char *sdp = sdp_build_audio(&au);
-  if (!p->srtp)
+  if (!p->srtp && c->trav == NULL)
     return g_bytes_new(sdp, strlen(sdp));
-  /* RFC 4568 §3.1: SDES keys ride in a=crypto of an RTP/SAVP m= line. */
   GString *s = g_string_new(sdp);
+  phone_traversal_sdp(c, s); /* RFC 8839 §5: ICE attributes at media level */
+  gsize n = s->len;
+  if (!p->srtp)
+    return g_bytes_new_take(g_string_free(s, FALSE), n);
+  /* RFC 4568 §3.1: SDES keys ride in a=crypto of an RTP/SAVP m= line. */
   char *m = strstr(s->str, " RTP/AVP ");
   if (m) /* " RTP/AVP " -> " RTP/SAVP " */
     g_string_insert_c(s, (m - s->str) + 5, 'S');
@@ -43,8 +48,8 @@ phone_media_sdp(Phone *p, PhoneCall *c)
 }
 
 /* Create the call's stream on first use. */
-static gboolean
-ensure_stream(Phone *p, PhoneCall *c)
+gboolean
+phone_media_ensure(Phone *p, PhoneCall *c)
 {
   if (c->ms)
     return TRUE;
@@ -85,11 +90,14 @@ phone_media_apply(Phone *p, PhoneCall *c, GBytes *body)
     guint tag;
     have_rx = srtp_crypto_attr_parse((const char *)buf + v.off, v.len, &tag, &rx) == 1;
   }
-  g_free(sdp);
-  if (!ensure_stream(p, c))
+  if (!phone_media_ensure(p, c)) {
+    g_free(sdp);
     return;
+  }
   c->sdp_remote = rtp;
   media_stream_set_remote(c->ms, rtp, (SimAddr){0, 0});
+  phone_traversal_remote(p, c, sdp, rtp); /* ICE, or media through the relay */
+  g_free(sdp);
   if (p->srtp && have_rx) {
     media_stream_set_srtp(c->ms, &c->tx_keys, &rx);
     c->srtp = TRUE;

@@ -37,6 +37,13 @@ const CfgKeyDef phone_keys[] = {
    "The phone supports session timers (RFC 4028) in addition to sip.session_timer."},
   {"phone.dscp_sip", CFG_INT, "", "24", "0..63", "DSCP of the phone's SIP packets (CS3, RFC 4594 §4.3)."},
   {"phone.dscp_rtp", CFG_INT, "", "46", "0..63", "DSCP of the phone's RTP and RTCP (EF, RFC 4594 §4.2)."},
+  {"phone.traversal", CFG_ENUM, "", "none", "none|stun|turn|ice",
+   "Media NAT traversal: none (own address in c=/m=); stun (the server-reflexive address a STUN Binding "
+   "from the RTP socket learnt, RFC 8489 §6.2.1); turn (a UDP relay allocation with turn.username, media "
+   "through it, RFC 8656); ice (a full agent with host, srflx and relay candidates, RFC 8445, RFC 8839)."},
+  {"phone.gather_timeout_ms", CFG_INT, "ms", "3000", "1..60000",
+   "Longest wait for candidate gathering before the offer or answer goes out with what was gathered "
+   "(RFC 8445 §5.1.1; STUN alone retries for 39.5 s, RFC 8489 §6.2.1)."},
   {NULL},
 };
 
@@ -68,7 +75,9 @@ static void
 call_free(gpointer data)
 {
   PhoneCall *c = data;
-  media_stream_free(c->ms);
+  media_stream_free(c->ms); /* first: its hooks point into the traversal state */
+  phone_traversal_free(c->trav);
+  g_free(c->callee);
   g_free(c->call_id);
   g_free(c);
 }
@@ -83,14 +92,26 @@ call_of(Phone *p, SipSession *ss)
 
 /* ---- Session callbacks ------------------------------------------------------------------------ */
 
+/* 180 Ringing now, 200 OK after sip.ring_time_ms: the person picks up. */
+static void
+answer_now(Phone *p, PhoneCall *c)
+{
+  if (sip_session_state(c->ss) == SIP_SESSION_TERMINATED)
+    return;
+  g_autoptr(GBytes) sdp = phone_media_sdp(p, c);
+  sip_session_answer_after(c->ss, -1, "application/sdp", sdp);
+}
+
 static void
 on_incoming(void *ctx, SipSession *ss, const SipMsg *invite)
 {
   Phone *p = ctx;
   PhoneCall *c = call_of(p, ss);
-  g_autoptr(GBytes) sdp = phone_media_sdp(p, c);
-  /* 180 Ringing now, 200 OK after sip.ring_time_ms: the person picks up. */
-  sip_session_answer_after(ss, -1, "application/sdp", sdp);
+  if (p->traversal != PHONE_TRAVERSAL_NONE && c->trav == NULL) { /* gather first (RFC 8445 §5.1.1) */
+    phone_traversal_start(p, c, answer_now);
+    return;
+  }
+  answer_now(p, c);
 }
 
 static void
@@ -118,7 +139,7 @@ on_remote_sdp(void *ctx, SipSession *ss, const char *type, GBytes *body, gboolea
   if (g_strcmp0(type, "application/sdp") != 0)
     return;
   phone_media_apply(p, c, body);
-  if (offer) {
+  if (offer && !phone_traversal_gathering(c)) { /* while gathering, answer_now() answers */
     g_autoptr(GBytes) answer = phone_media_sdp(p, c);
     sip_session_set_local_body(ss, "application/sdp", answer);
   }
@@ -237,6 +258,14 @@ phone_new(const Config *cfg, const PhoneSetup *setup, const PhoneOps *ops, void 
   p->media.tos = p->tos_rtp;
   p->media.accept_unexpected = TRUE;
   p->calls = g_ptr_array_new_with_free_func(call_free);
+  p->traversal = (PhoneTraversalMethod)cfg_enum(cfg, "phone.traversal");
+  p->gather_timeout = SIM_MS(cfg_int(cfg, "phone.gather_timeout_ms"));
+  p->stun_addr = setup->stun_addr;
+  p->turn_addr = setup->turn_addr;
+  stun_client_params_from_config(cfg, &p->stun);
+  turn_client_setup_default(&p->turn);
+  turn_client_setup_from_config(cfg, &p->turn);
+  ice_agent_params_from_config(cfg, &p->ice);
 
   SipStackParams sp = {.honour_rport = TRUE, .rand_stream = SIM_STREAM_SIP + 100 + setup->index};
   sp.tl.name = p->name;
@@ -301,6 +330,26 @@ phone_register(Phone *p)
     p->ka_ev = sim_schedule(SIM_S(p->keepalive_s), keepalive_tick, p);
 }
 
+/* The INVITE of a call whose candidates were gathered. */
+static void
+invite_now(Phone *p, PhoneCall *c)
+{
+  char a[16];
+  sim_addr_format(p->pbx_addr, a);
+  g_autofree char *ruri = g_strdup_printf("sip:%s@%s", c->callee, a);
+  g_autofree char *to = g_strdup_printf("<%s>", ruri);
+  g_autofree char *from = g_strdup_printf("<sip:%s@%s>", p->user, a);
+  g_autoptr(GBytes) sdp = phone_media_sdp(p, c);
+  SipInviteParams ip = {.ruri = ruri, .from = from, .to = to, .content_type = "application/sdp", .body = sdp};
+  ip.flow = (SipFlow){.net = p->net, .remote = {p->pbx_addr, p->net == SIP_NET_TLS ? 5061 : 5060}};
+  SipSession *ss = sip_session_invite(p->mgr, &ip);
+  if (ss == NULL)
+    return;
+  c->ss = ss;
+  c->call_id = g_strdup(sip_session_call_id(ss));
+  sip_session_set_data(ss, c);
+}
+
 PhoneCall *
 phone_call(Phone *p, const char *callee)
 {
@@ -316,6 +365,17 @@ phone_call(Phone *p, const char *callee)
                              : (guint16)(2 * g_rand_int_range(p->rand, 8192, 16383));
   if (p->srtp)
     srtp_keys_generate(p->rand, &tmp.tx_keys);
+  if (p->traversal != PHONE_TRAVERSAL_NONE) {
+    /* RFC 8445 §5.1.1: gather candidates first; the INVITE goes when gathering ends. */
+    PhoneCall *c = g_new0(PhoneCall, 1);
+    *c = tmp;
+    g_ptr_array_add(p->calls, c);
+    c->callee = g_strdup(callee);
+    if (p->ops && p->ops->call_started)
+      p->ops->call_started(p->ctx, p, c);
+    phone_traversal_start(p, c, invite_now);
+    return c;
+  }
   g_autoptr(GBytes) sdp = phone_media_sdp(p, &tmp);
   SipInviteParams ip = {.ruri = ruri, .from = from, .to = to, .content_type = "application/sdp", .body = sdp};
   ip.flow = (SipFlow){.net = p->net, .remote = {p->pbx_addr, p->net == SIP_NET_TLS ? 5061 : 5060}};
@@ -341,6 +401,10 @@ void
 phone_hangup(PhoneCall *c)
 {
   g_return_if_fail(c);
+  if (c->ss == NULL) { /* still gathering: the INVITE never goes */
+    phone_traversal_cancel(c);
+    return;
+  }
   if (sip_session_state(c->ss) != SIP_SESSION_TERMINATED)
     sip_session_hangup(c->ss);
 }
@@ -349,6 +413,8 @@ gboolean
 phone_hold(Phone *p, PhoneCall *c, gboolean hold)
 {
   g_return_val_if_fail(p && c, FALSE);
+  if (c->ss == NULL)
+    return FALSE;
   gboolean was = c->held;
   c->held = hold;
   c->sdp_version++;
@@ -372,6 +438,8 @@ gboolean
 phone_reinvite(Phone *p, PhoneCall *c)
 {
   g_return_val_if_fail(p && c, FALSE);
+  if (c->ss == NULL)
+    return FALSE;
   c->sdp_version++;
   g_autoptr(GBytes) sdp = phone_media_sdp(p, c);
   return sip_session_reinvite(c->ss, "application/sdp", sdp);

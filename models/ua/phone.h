@@ -34,7 +34,7 @@ typedef enum {
 typedef struct {
   guint index;          /* order in which the phone saw calls, from 0 */
   gboolean inbound;     /* the PBX called us */
-  SipSession *ss;       /* its session (owned by the session manager) */
+  SipSession *ss;       /* its session (owned by the session manager); NULL while gathering */
   MediaStream *ms;      /* its media stream, NULL until the SDP exchange */
   SimAddr sdp_remote;   /* where the peer's SDP said to send RTP (c= and m=), {0,0} if none */
   gboolean held;        /* we put the call on hold */
@@ -43,6 +43,8 @@ typedef struct {
   guint16 rtp_port;     /* our RTP port for this call */
   guint64 sdp_version;  /* o= sess-version of our last SDP */
   SrtpKeys tx_keys;     /* our SDES master key (RFC 4568) when the profile uses SRTP */
+  struct PhoneTraversal *trav; /* NAT traversal state (phone-traversal.c); NULL with none */
+  char *callee;         /* outbound with traversal: whom the INVITE calls once gathered */
 } PhoneCall;
 
 /* Where the phone lives and whom it talks to (from the topology). */
@@ -52,6 +54,8 @@ typedef struct {
   SimNode host;         /* its host */
   guint32 addr;         /* its own address (private behind a NAT) */
   guint32 pbx_addr;     /* the PBX's SIP address (registrar and outbound proxy) */
+  guint32 stun_addr;    /* the STUN server's address (phone.traversal); 0: none */
+  guint32 turn_addr;    /* the TURN server's address; 0: none */
 } PhoneSetup;
 
 typedef struct Phone Phone;
@@ -83,6 +87,21 @@ guint64 phone_keepalives_sent(const Phone *p);
 const char *phone_name(const Phone *p);
 
 extern const CfgKeyDef phone_keys[];
+
+/* What NAT traversal did for a call (phone-traversal.c), for the outcome record. */
+typedef struct {
+  const char *method;      /* phone.traversal: "none", "stun", "turn", "ice" */
+  const char *ice_state;   /* "completed", "failed", ... (ice_state_name), "-" without ICE */
+  const char *local_cand;  /* type of the selected pair's local candidate, "-" if none */
+  const char *remote_cand; /* type of its remote candidate, "-" if none */
+  double ice_time_s;       /* start of the checks to the nomination, -1 if none */
+  gboolean relayed;        /* media went through the TURN relay */
+  SimAddr srflx;           /* server-reflexive address gathered, {0,0} if none */
+  SimAddr relay;           /* relayed address allocated, {0,0} if none */
+  SimAddr sdp_default;     /* the address our SDP offered in c=/m= */
+} PhoneTraversalInfo;
+
+void phone_call_traversal(const PhoneCall *c, PhoneTraversalInfo *out);
 
 /* ---- phone-media.c: SDP and media of a call (used by phone.c) ---------------------------- */
 
