@@ -120,6 +120,18 @@ static const char *const stat_column_names[N_COLS] = {
   "drop_time_s", "mos_out", "mos_in", "cause",
 };
 
+/* Columns cells.csv summarises when the records have them (traversal: TURN's delay and relay
+ * load, issue 6); absent columns leave the summary fields empty. */
+typedef enum {
+  OPT_DELAY_OUT,
+  OPT_DELAY_IN,
+  OPT_RELAYED,
+  OPT_RELAY_BYTES,
+  N_OPT,
+} OptColumn;
+
+static const char *const opt_column_names[N_OPT] = { "delay_out_ms", "delay_in_ms", "relayed", "relay_bytes" };
+
 /* One cell's tally over its present runs.  mos holds min(mos_out, mos_in) of each connected call. */
 typedef struct {
   guint runs;                              /* records present */
@@ -132,6 +144,11 @@ typedef struct {
   double setup_sum, reg_sum, drop_sum;     /* sums of the times that happened (>= 0) */
   guint setup_n, reg_n, drop_n;            /* how many of each happened */
   GHashTable *causes;                      /* cause -> guint * count */
+  double delay_sum[2];                     /* one-way delay sums (out, in) of calls that measured one */
+  guint delay_n[2];                        /* how many */
+  guint relayed;                           /* calls whose media went through a relay */
+  double relay_bytes_sum;                  /* relayed bytes over the cell's calls */
+  guint relay_bytes_n;                     /* calls with a relay_bytes value */
 } CellStats;
 
 /* What results_write() carries across runs. */
@@ -140,6 +157,7 @@ typedef struct {
   GPtrArray *columns;          /* char *: the records' columns (first record with columns), or NULL */
   char *columns_from;          /* the record they came from, for messages */
   int index[N_COLS];           /* position of each stat column in columns */
+  int opt[N_OPT];              /* position of each optional column, -1 if absent */
   GString *calls;              /* calls.csv rows so far (no header) */
   CellStats *cells;            /* one per cell */
   ResultsCellTiming *timing;   /* one per cell, for the manifest */
@@ -182,6 +200,12 @@ tally_columns(Tally *t, const RunRecord *r, const char *path, GError **error)
                     stat_column_names[s]);
         return FALSE;
       }
+    }
+    for (guint o = 0; o < N_OPT; o++) {
+      t->opt[o] = -1;
+      for (guint i = 0; i < r->columns->len; i++)
+        if (strcmp(g_ptr_array_index(r->columns, i), opt_column_names[o]) == 0)
+          t->opt[o] = (int)i;
     }
     return TRUE;
   }
@@ -240,6 +264,22 @@ tally_call(Tally *t, CellStats *cs, char **row, const char *path, guint call, GE
   if (drop_time >= 0) {
     cs->drop_sum += drop_time;
     cs->drop_n++;
+  }
+  for (int d = 0; d < 2; d++) {
+    int k = t->opt[d == 0 ? OPT_DELAY_OUT : OPT_DELAY_IN];
+    double v;
+    if (k >= 0 && *row[k] && parse_number(path, call, opt_column_names[d], row[k], &v, NULL) && v >= 0) {
+      cs->delay_sum[d] += v;
+      cs->delay_n[d]++;
+    }
+  }
+  if (t->opt[OPT_RELAYED] >= 0 && strcmp(row[t->opt[OPT_RELAYED]], "true") == 0)
+    cs->relayed++;
+  double rb;
+  if (t->opt[OPT_RELAY_BYTES] >= 0 && *row[t->opt[OPT_RELAY_BYTES]] &&
+      parse_number(path, call, "relay_bytes", row[t->opt[OPT_RELAY_BYTES]], &rb, NULL)) {
+    cs->relay_bytes_sum += rb;
+    cs->relay_bytes_n++;
   }
   /* An empty cause names nothing: it gets no cause_ column. */
   const char *cause = row[ix[COL_CAUSE]];
@@ -364,7 +404,8 @@ cells_csv(const Tally *t)
                      "two_way,one_way_out,one_way_in,no_audio,not_set_up,"
                      "success_rate,success_lo,success_hi,connect_rate,connect_lo,connect_hi,"
                      "two_way_rate,two_way_lo,two_way_hi,register_rate,register_lo,register_hi,"
-                     "mos_mean,mos_p10,mos_p50,mos_p90,setup_time_mean_s,reg_time_mean_s,drop_time_mean_s");
+                     "mos_mean,mos_p10,mos_p50,mos_p90,setup_time_mean_s,reg_time_mean_s,drop_time_mean_s,"
+                     "delay_out_mean_ms,delay_in_mean_ms,relayed,relay_bytes_mean");
   for (guint i = 0; i < n_causes; i++) {
     g_autofree char *name = g_strconcat("cause_", ((char **)causes)[i], NULL);
     g_string_append_c(s, ',');
@@ -405,6 +446,10 @@ cells_csv(const Tally *t)
     append_mean(s, cs->setup_sum, cs->setup_n);
     append_mean(s, cs->reg_sum, cs->reg_n);
     append_mean(s, cs->drop_sum, cs->drop_n);
+    append_mean(s, cs->delay_sum[0], cs->delay_n[0]);
+    append_mean(s, cs->delay_sum[1], cs->delay_n[1]);
+    g_string_append_printf(s, ",%u", cs->relayed);
+    append_mean(s, cs->relay_bytes_sum, cs->relay_bytes_n);
     for (guint i = 0; i < n_causes; i++) {
       const guint *count = g_hash_table_lookup(cs->causes, ((char **)causes)[i]);
       g_string_append_printf(s, ",%u", count != NULL ? *count : 0);

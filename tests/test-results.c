@@ -287,6 +287,7 @@ static const char cells_header[] =
   "two_way,one_way_out,one_way_in,no_audio,not_set_up,success_rate,success_lo,success_hi,"
   "connect_rate,connect_lo,connect_hi,two_way_rate,two_way_lo,two_way_hi,register_rate,register_lo,register_hi,"
   "mos_mean,mos_p10,mos_p50,mos_p90,setup_time_mean_s,reg_time_mean_s,drop_time_mean_s,"
+  "delay_out_mean_ms,delay_in_mean_ms,relayed,relay_bytes_mean,"
   "cause_dropped,cause_no-audio-in,cause_no-audio-out,cause_ok,cause_register-failed,cause_setup-failed";
 
 static void
@@ -305,17 +306,17 @@ test_cells_rows(Fixture *f, gconstpointer data)
   g_assert_cmpstr(lines[1], ==,
                   "0,off,naive,3,0,6,5,4,1,2,3,1,0,0,2,"
                   "0.3333,0.0968,0.7000,0.6667,0.3000,0.9032,0.5000,0.1876,0.8124,0.8333,0.4365,0.9699,"
-                  "3.0750,1.1700,4.0000,4.2400,0.225,0.120,32.000,1,1,0,2,1,1");
+                  "3.0750,1.1700,4.0000,4.2400,0.225,0.120,32.000,,,0,,1,1,0,2,1,1"); /* no delay or relay columns */
   /* Cell 1: replica 1 missing, replica 2 failed: 2 runs, 1 failed, one good call; nothing dropped. */
   g_assert_cmpstr(lines[2], ==,
                   "1,off,aware,2,1,1,1,1,0,1,1,0,0,0,0,"
                   "1.0000,0.2065,1.0000,1.0000,0.2065,1.0000,1.0000,0.2065,1.0000,1.0000,0.2065,1.0000,"
-                  "4.3000,4.3000,4.3000,4.3000,0.200,0.100,,0,0,0,1,0,0");
+                  "4.3000,4.3000,4.3000,4.3000,0.200,0.100,,,,0,,0,0,0,1,0,0");
   /* Cell 3: connected one-way-in calls are no success; MOS 0 (min of 0.00 and 4.00). */
   g_assert_cmpstr(lines[4], ==,
                   "3,linux,aware,3,0,3,3,3,0,0,0,0,3,0,0,"
                   "0.0000,0.0000,0.5615,1.0000,0.4385,1.0000,0.0000,0.0000,0.5615,1.0000,0.4385,1.0000,"
-                  "0.0000,0.0000,0.0000,0.0000,0.200,0.100,,0,0,3,0,0,0");
+                  "0.0000,0.0000,0.0000,0.0000,0.200,0.100,,,,0,,0,0,3,0,0,0");
 }
 
 static void

@@ -186,7 +186,8 @@ call_outcomes_json(GPtrArray *outcomes)
 const char *const call_outcome_columns[] = {
   "call", "direction", "registered", "reg_status", "reg_time_s", "connected", "final_status", "setup_timer",
   "setup_time_s", "out_sent", "out_recv", "in_sent", "in_recv", "audio", "dropped", "drop_time_s", "end_cause",
-  "mos_out", "mos_in", "cause", "explanation", NULL,
+  "mos_out", "mos_in", "delay_out_ms", "delay_in_ms", "traversal", "ice_state", "local_cand", "remote_cand",
+  "ice_time_s", "relayed", "relay_bytes", "cause", "explanation", NULL,
 };
 
 static char *
@@ -226,6 +227,15 @@ call_outcome_row(const CallOutcome *o)
     g_strdup(o->end_cause ? o->end_cause : ""),
     fmt_fixed(o->mos_out, "%.2f"),
     fmt_fixed(o->mos_in, "%.2f"),
+    fmt_fixed(o->delay_out_ms, "%.1f"),
+    fmt_fixed(o->delay_in_ms, "%.1f"),
+    g_strdup(o->traversal ? o->traversal : ""),
+    g_strdup(o->ice_state ? o->ice_state : ""),
+    g_strdup(o->local_cand ? o->local_cand : ""),
+    g_strdup(o->remote_cand ? o->remote_cand : ""),
+    fmt_fixed(o->ice_time_s, "%.3f"),
+    fmt_bool(o->relayed),
+    g_strdup_printf("%" G_GUINT64_FORMAT, o->relay_bytes),
     g_strdup(o->cause ? o->cause : ""),
     g_strdup(o->explanation ? o->explanation : ""),
   };
