@@ -498,7 +498,10 @@ check_plot_factor(Experiment *e, char **which, const char *key, guint fallback, 
 {
   if (*which) {
     g_strstrip(*which);
-    if (column_index(e, *which) < 0)
+    gboolean zipped = FALSE; /* a zipped factor by its name: the plot joins its values with '+' */
+    for (guint i = 0; i < e->factors->len && !zipped; i++)
+      zipped = g_str_equal(((ExpFactor *)e->factors->pdata[i])->name, *which);
+    if (column_index(e, *which) < 0 && !zipped)
       return fail(error, e, cfg_ini_line(e->text, "experiment", key),
                   "[experiment] %s: '%s' is not a factor key of [grid]", key, *which);
     return TRUE;

@@ -359,6 +359,39 @@ test_alg_archetypes(void)
   assert_all(c, quiet, "audio", "one-way-out");
 }
 
+/* traversal with the ALG off: STUN fails behind the symmetric NAT, TURN and ICE and latching work
+ * everywhere, and TURN costs delay and relay load. */
+static void
+test_traversal(void)
+{
+  const char *only[] = {"--only", "router.alg=off", NULL};
+  g_autoptr(Csv) c = run_reduced("traversal", only);
+  g_assert_cmpuint(c->rows->len, ==, 5 * 3);
+  assert_fingerprint("traversal", c);
+  g_autoptr(GArray) stun_sym = select_rows(c, "phone.traversal", "stun", "nat.mapping", "apdm", NULL);
+  assert_all(c, stun_sym, "audio", "one-way-out");
+  g_autoptr(GArray) stun_eim = select_rows(c, "phone.traversal", "stun", "nat.mapping", "eim", NULL);
+  assert_all(c, stun_eim, "audio", "two-way");
+  g_autoptr(GArray) turn = select_rows(c, "phone.traversal", "turn", NULL);
+  assert_all(c, turn, "audio", "two-way");
+  assert_all(c, turn, "relayed", "true");
+  g_autoptr(GArray) ice = select_rows(c, "phone.traversal", "ice", NULL);
+  assert_all(c, ice, "audio", "two-way");
+  assert_all(c, ice, "ice_state", "completed");
+  assert_all(c, ice, "relayed", "false");
+  g_autoptr(GArray) latch = select_rows(c, "phone.traversal", "none", "pbx.latching", "strict", NULL);
+  assert_all(c, latch, "audio", "two-way");
+  g_autoptr(GArray) nothing = select_rows(c, "phone.traversal", "none", "pbx.latching", "off", NULL);
+  assert_all(c, nothing, "audio", "one-way-out");
+  /* The relay's cost: the detour through the TURN server adds delay, and it carries the media. */
+  double direct = num(c, g_array_index(stun_eim, guint, 0), "delay_out_ms");
+  for (guint i = 0; i < turn->len; i++) {
+    guint r = g_array_index(turn, guint, i);
+    g_assert_cmpfloat(num(c, r, "delay_out_ms"), >, direct + 20);
+    g_assert_cmpfloat(num(c, r, "relay_bytes"), >, 100000);
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -368,6 +401,7 @@ main(int argc, char **argv)
   g_test_add_func("/experiments/seed-symptoms/each-symptom-where-its-mechanism-is", test_seed_symptoms);
   g_test_add_func("/experiments/seed-remedies/each-remedy-fixes-its-failure", test_seed_remedies);
   g_test_add_func("/experiments/alg-archetypes/controls-work-faults-show", test_alg_archetypes);
+  g_test_add_func("/experiments/traversal/stun-fails-symmetric-turn-ice-latching-work", test_traversal);
   g_test_add_func("/experiments/router-archetypes/alg-routers-serve-naive-pbx", test_router_archetypes);
   int rc = g_test_run();
   g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
