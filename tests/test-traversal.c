@@ -58,6 +58,44 @@ rm_dir(const char *dir)
   g_rmdir(dir);
 }
 
+/* The SDP body of the first SIP message in a capture of the trace dir whose start line begins with
+ * `start` and whose CSeq is `cseq`: Content-Length bytes after the blank line.  NULL if none. */
+static char *
+captured_sdp(const char *dir, const char *pcap, const char *start, const char *cseq)
+{
+  g_autofree char *path = g_build_filename(dir, pcap, NULL);
+  g_autofree char *bytes = NULL;
+  gsize len = 0;
+  g_assert_true(g_file_get_contents(path, &bytes, &len, NULL));
+  for (gsize i = 0; i < len; i++) /* make the capture searchable as one string */
+    if (bytes[i] == '\0')
+      bytes[i] = ' ';
+  g_autofree char *want = g_strdup_printf("\r\nCSeq: %s\r\n", cseq);
+  for (const char *s = bytes; (s = strstr(s, start)); s++) {
+    const char *end = strstr(s, "\r\n\r\n");
+    const char *cl = strstr(s, "\r\nContent-Length: ");
+    const char *cs = strstr(s, want);
+    if (end == NULL || cl == NULL || cl > end || cs == NULL || cs > end)
+      continue;
+    gsize n = strtoul(cl + 18, NULL, 10);
+    if (n > 0)
+      return g_strndup(end + 4, n);
+  }
+  return NULL;
+}
+
+/* How many lines of `sdp` start with `prefix`; the first one in *first (owned) if asked. */
+static guint
+sdp_count(const char *sdp, const char *prefix, char **first)
+{
+  guint n = 0;
+  g_auto(GStrv) lines = g_strsplit(sdp, "\r\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    if (g_str_has_prefix(lines[i], prefix) && n++ == 0 && first)
+      *first = g_strdup(lines[i]);
+  return n;
+}
+
 /* Public ports the home NAT gave the phone's RTP socket (192.168.1.50:port), in creation order. */
 static GArray *
 rtp_mappings(const char *trace, guint rtp_port)
@@ -186,6 +224,105 @@ test_ice_lite_pbx_completes(void)
   }
 }
 
+/* RFC 8839 §4.3.4, §4.4.1.2.2: behind an EIM NAT the offer's default is the relayed candidate but
+ * the selected pair is srflx -> host, so the controlling phone re-INVITEs with c=/m= on the srflx
+ * address, only that candidate, a=remote-candidates and the same ufrag and pwd; the lite PBX keeps
+ * its session (no restart, §4.4.1.1.1) and its media stream targets the srflx address.  Without a
+ * relay (the TURN server does not answer) the default already is the srflx one: no re-INVITE. */
+static void
+test_ice_update_offer_after_nomination(void)
+{
+  static const struct {
+    const char *extra;   /* extra assignment */
+    gboolean update;     /* a re-INVITE is expected */
+  } cases[] = {{"turn.udp_port=3478", TRUE}, {"turn.udp_port=0", FALSE}};
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *dir = g_dir_make_tmp("traversal-XXXXXX", NULL);
+    g_autoptr(CallOutcome) o = run_call(dir, "phone.profile=softphone-ice", "pbx.profile=ice", "nat.mapping=eim",
+                                        cases[i].extra, NULL);
+    g_assert_cmpstr(o->ice_state, ==, "completed");
+    g_assert_cmpstr(o->local_cand, ==, "srflx");
+    g_assert_cmpint(o->audio, ==, AUDIO_TWO_WAY);
+    g_assert_false(o->relayed);
+    g_autofree char *trace = read_trace(dir);
+    guint rtp = trace_port_after(trace, "phone0 gathered call0 host=");
+    g_autofree char *srflx = g_strdup_printf("203.0.113.2:%u", rtp); /* EIM keeps the port here */
+    g_assert_nonnull(strstr(trace, srflx));
+    g_autofree char *offer = captured_sdp(dir, "isp-pbx.pcap", "INVITE sip:2000@", "1 INVITE");
+    g_autofree char *update = captured_sdp(dir, "isp-pbx.pcap", "INVITE sip:pbx@", "2 INVITE");
+    g_assert_nonnull(offer);
+    if (!cases[i].update) {
+      g_assert_null(update);
+      g_assert_null(strstr(trace, "update-offer"));
+      g_assert_cmpuint(sdp_count(offer, "a=candidate:", NULL), ==, 2); /* host and srflx */
+      rm_dir(dir);
+      continue;
+    }
+    g_assert_nonnull(update);
+    g_autofree char *ufrag0 = NULL, *ufrag1 = NULL, *pwd0 = NULL, *pwd1 = NULL, *cand = NULL, *conn = NULL;
+    g_autofree char *conn0 = NULL;
+    sdp_count(offer, "c=", &conn0);
+    g_assert_cmpstr(conn0, ==, "c=IN IP4 198.51.100.11"); /* the relayed default */
+    g_assert_cmpuint(sdp_count(update, "a=ice-ufrag:", &ufrag1), ==, 1);
+    sdp_count(offer, "a=ice-ufrag:", &ufrag0);
+    sdp_count(offer, "a=ice-pwd:", &pwd0);
+    sdp_count(update, "a=ice-pwd:", &pwd1);
+    g_assert_cmpstr(ufrag1, ==, ufrag0);
+    g_assert_cmpstr(pwd1, ==, pwd0);
+    g_assert_cmpuint(sdp_count(update, "a=candidate:", &cand), ==, 1);
+    g_autofree char *cand_addr = g_strdup_printf(" 203.0.113.2 %u typ srflx ", rtp);
+    g_assert_nonnull(strstr(cand, cand_addr));
+    sdp_count(update, "c=", &conn);
+    g_assert_cmpstr(conn, ==, "c=IN IP4 203.0.113.2");
+    g_autofree char *mline = g_strdup_printf("m=audio %u ", rtp);
+    g_assert_nonnull(strstr(update, mline));
+    g_assert_nonnull(strstr(update, "a=remote-candidates:1 203.0.113.20 10000\r\n"));
+    /* The PBX: no restart, one lite agent, and the media stream on the srflx address afterwards. */
+    const char *re = strstr(trace, "pbx ice call0 re-offer same ufrag: no restart");
+    g_assert_nonnull(re);
+    g_autofree char *target = g_strdup_printf("pbx media call0 remote=%s from-sdp", srflx);
+    const char *moved = strstr(trace, target);
+    g_assert_nonnull(moved);
+    g_assert_nonnull(strstr(moved + 1, "re-offer same ufrag")); /* the re-INVITE's row follows */
+    const char *lite = strstr(trace, "pbx ice call0 lite with");
+    g_assert_nonnull(lite);
+    g_assert_null(strstr(lite + 1, "pbx ice call0 lite with"));
+    g_assert_null(strstr(trace, "restart-requested"));
+    rm_dir(dir);
+  }
+}
+
+/* An inbound call with ICE: the lite PBX's offer carries a=ice-lite and its host candidate, the
+ * phone gathers, answers with its candidates and controls (RFC 8445 §6.1.1: a full agent facing a
+ * lite one); the PBX's agent takes the answer's parameters and the call completes two-way on the
+ * reflexive pair. */
+static void
+test_ice_inbound_completes(void)
+{
+  g_autofree char *dir = g_dir_make_tmp("traversal-XXXXXX", NULL);
+  g_autoptr(CallOutcome) o = run_call(dir, "phone.profile=softphone-ice", "pbx.profile=ice", "nat.mapping=eim",
+                                      "call.outbound=false", "call.inbound_at_s=5", NULL);
+  g_assert_cmpstr(o->direction, ==, "inbound");
+  g_assert_cmpstr(o->traversal, ==, "ice");
+  g_assert_cmpstr(o->ice_state, ==, "completed");
+  g_assert_cmpstr(o->local_cand, ==, "srflx");
+  g_assert_cmpstr(o->remote_cand, ==, "host");
+  g_assert_cmpint(o->audio, ==, AUDIO_TWO_WAY);
+  g_assert_false(o->relayed);
+  g_autofree char *offer = captured_sdp(dir, "pbx-isp.pcap", "INVITE sip:1001@", "1 INVITE");
+  g_autofree char *answer = captured_sdp(dir, "phone0-home.pcap", "SIP/2.0 200 OK", "1 INVITE");
+  g_assert_nonnull(offer);
+  g_assert_nonnull(answer);
+  g_assert_cmpuint(sdp_count(offer, "a=ice-lite", NULL), ==, 1);
+  g_assert_cmpuint(sdp_count(offer, "a=candidate:", NULL), ==, 1);
+  g_assert_cmpuint(sdp_count(answer, "a=candidate:", NULL), ==, 3); /* host, srflx, relay */
+  g_autofree char *trace = read_trace(dir);
+  g_assert_nonnull(strstr(trace, "ice phone0-call0 role controlling (peer is lite)"));
+  g_assert_nonnull(strstr(trace, "pbx ice call0 lite with 3 remote candidates"));
+  g_assert_nonnull(strstr(trace, "pbx ice call0 selected srflx"));
+  rm_dir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -196,5 +333,7 @@ main(int argc, char **argv)
   g_test_add_func("/traversal/none/latching-without-alg-two-way", test_none_latching_two_way);
   g_test_add_func("/traversal/ice/no-ice-pbx-falls-back-to-relay", test_ice_without_ice_pbx_falls_back);
   g_test_add_func("/traversal/ice/lite-pbx-completes-on-reflexive-pair", test_ice_lite_pbx_completes);
+  g_test_add_func("/traversal/ice/update-offer-when-selected-is-not-default", test_ice_update_offer_after_nomination);
+  g_test_add_func("/traversal/ice/inbound-call-phone-controls-lite-pbx", test_ice_inbound_completes);
   return g_test_run();
 }

@@ -120,7 +120,7 @@ pbx_media_sdp(Pbx *x, PbxCall *c, gboolean srtp)
 }
 
 gboolean
-pbx_media_apply(Pbx *x, PbxCall *c, GBytes *body, gboolean *offered_srtp)
+pbx_media_apply(Pbx *x, PbxCall *c, GBytes *body, gboolean offer, gboolean *offered_srtp)
 {
   gsize len = 0;
   const guint8 *buf = g_bytes_get_data(body, &len);
@@ -144,8 +144,6 @@ pbx_media_apply(Pbx *x, PbxCall *c, GBytes *body, gboolean *offered_srtp)
     g_free(sdp);
     return FALSE;
   }
-  pbx_ice_offer(x, c, sdp);
-  g_free(sdp);
   *offered_srtp = have_rx;
   /* c=0.0.0.0 (RFC 2543 hold) keeps the old destination and stops sending; pbx.reinvite_media
    * = keep never moves it after the first SDP. */
@@ -165,6 +163,13 @@ pbx_media_apply(Pbx *x, PbxCall *c, GBytes *body, gboolean *offered_srtp)
               : x->latching == MEDIA_LATCH_STRICT ? "strict"
                                                   : "handover");
   }
+  /* ICE (pbx-ice.c) after the plain SDP: a selected pair, not c=/m=, decides where media goes
+   * (RFC 8445 §12.1), also when a later offer or the answer comes after the nomination. */
+  pbx_ice_remote(x, c, sdp, offer);
+  g_free(sdp);
+  const IceCandidatePair *sel = pbx_ice_selected(c);
+  if (sel)
+    media_stream_set_remote(c->ms, sel->remote->addr, (SimAddr){0, 0});
   if (have_rx && x->srtp) {
     media_stream_set_srtp(c->ms, &c->tx_keys, &rx);
     c->srtp = TRUE;

@@ -31,5 +31,8 @@ struct Pbx {
 };
 
 /* pbx-ice.c: the media server's ICE-lite side (RFC 8445 §2.5). */
-void pbx_ice_offer(Pbx *x, PbxCall *c, const Sdp *sdp); /* the phone's SDP, after ensure */
+void pbx_ice_prepare(Pbx *x, PbxCall *c); /* our offer (inbound call): a lite agent to offer */
+/* The phone's SDP (offer or answer), after ensure: start, drop or keep the agent. */
+void pbx_ice_remote(Pbx *x, PbxCall *c, const Sdp *sdp, gboolean offer);
+const IceCandidatePair *pbx_ice_selected(const PbxCall *c); /* NULL without a selected pair */
 void pbx_ice_answer(Pbx *x, PbxCall *c, GString *sdp);  /* a=ice-lite/candidates or a=ice-mismatch */

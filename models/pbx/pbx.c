@@ -106,7 +106,7 @@ on_remote_sdp(void *ctx, SipSession *ss, const char *type, GBytes *body, gboolea
   if (g_strcmp0(type, "application/sdp") != 0)
     return;
   gboolean srtp = FALSE;
-  if (!pbx_media_apply(x, c, body, &srtp))
+  if (!pbx_media_apply(x, c, body, offer, &srtp))
     return;
   if (offer) {
     g_autoptr(GBytes) answer = pbx_media_sdp(x, c, srtp && x->srtp);
@@ -315,6 +315,7 @@ pbx_call_user(Pbx *x, const char *aor, const char *caller)
   gboolean srtp = x->srtp && b && b->source.net == SIP_NET_TLS; /* sips endpoints get SRTP */
   if (!pbx_media_ensure(x, c))
     return c;
+  pbx_ice_prepare(x, c); /* pbx.ice = lite: the offer carries a=ice-lite and the candidate */
   g_autoptr(GBytes) offer = pbx_media_sdp(x, c, srtp);
   g_autofree char *from = g_strdup_printf("<sip:%s@%s>", caller ? caller : "2000", x->domain);
   g_autofree char *to = g_strdup_printf("<sip:%s@%s>", aor, x->domain);

@@ -77,7 +77,7 @@ extern const CfgKeyDef pbx_keys[];
 
 /* ---- pbx-media.c (used by pbx.c) ---------------------------------------------------------- */
 GBytes *pbx_media_sdp(Pbx *x, PbxCall *c, gboolean srtp);
-gboolean pbx_media_apply(Pbx *x, PbxCall *c, GBytes *body, gboolean *offered_srtp);
+gboolean pbx_media_apply(Pbx *x, PbxCall *c, GBytes *body, gboolean offer, gboolean *offered_srtp);
 gboolean pbx_media_ensure(Pbx *x, PbxCall *c);
 void pbx_media_state(Pbx *x, PbxCall *c, SipSessionState st);
 

@@ -416,6 +416,18 @@ ice_agent_local_pwd(const IceAgent *a)
   return a->lpwd;
 }
 
+const char *
+ice_agent_remote_ufrag(const IceAgent *a)
+{
+  return a->rufrag;
+}
+
+const char *
+ice_agent_remote_pwd(const IceAgent *a)
+{
+  return a->rpwd;
+}
+
 gboolean
 ice_agent_is_lite(const IceAgent *a)
 {

@@ -166,6 +166,10 @@ const IceCandidate *ice_agent_local(const IceAgent *a, guint i); /* in the order
 const char *ice_agent_local_ufrag(const IceAgent *a);
 const char *ice_agent_local_pwd(const IceAgent *a);
 gboolean ice_agent_is_lite(const IceAgent *a);
+/* The peer's ufrag and pwd as set by ice_agent_set_remote(), NULL before: a subsequent offer with
+ * other values asks for an ICE restart (RFC 8839 §4.4.1.1.1). */
+const char *ice_agent_remote_ufrag(const IceAgent *a);
+const char *ice_agent_remote_pwd(const IceAgent *a);
 gboolean ice_agent_is_controlling(const IceAgent *a);
 guint64 ice_agent_tie_breaker(const IceAgent *a);
 

@@ -16,6 +16,13 @@
  *         share the RTP socket with the media (RFC 8445 §12) and media follows the selected pair.
  * Without ICE in the answer (a=ice-mismatch or a non-ICE peer, RFC 8839 §4.2.5) ICE is dropped and
  * media uses the default candidate, through the relay if that is the relayed one.
+ * Once the controlling agent's pair is selected and its local candidate is not the default the SDP
+ * named, RFC 8839 §4.3.4 makes it send a subsequent offer (a re-INVITE) whose c=/m= carry that
+ * local candidate, with only that candidate and a=remote-candidates naming the selected remote
+ * (§4.4.1.2.2), and the same ufrag and pwd, which is not an ICE restart (§4.4.1.1.1).  (RFC 5245
+ * §8.1.2 held this rule; RFC 8445 §8.1.2 now only concludes the checklist states.)  Inbound calls
+ * gather first too and apply the PBX's offer once gathered; against a lite PBX the phone controls
+ * (RFC 8445 §6.1.1).
  */
 #include "phone-private.h"
 
@@ -58,6 +65,12 @@ struct PhoneTraversal {
   gboolean selected;         /* a pair was selected */
   SimTime selected_at;       /* when */
   SimAddr sdp_default;       /* what the SDP carried in c=/m= */
+  IceCandidate sel_cand;     /* the selected pair's local candidate (a copy) */
+  SimAddr sel_peer;          /* the selected pair's remote address */
+  gboolean update_owed;      /* a subsequent offer with the selected candidate is due (RFC 8839 §4.3.4) */
+  guint update_tries;        /* attempts to send it while the dialog was busy */
+  SimEvent update_ev;        /* retry of the subsequent offer */
+  gboolean updated;          /* it was sent */
 };
 
 static const char *const method_names[] = {"none", "stun", "turn", "ice"};
@@ -120,6 +133,35 @@ ice_send(void *ctx, const IceCandidate *base, SimAddr to, const guint8 *buf, gsi
   }
 }
 
+/* RFC 8839 §4.3.4: the subsequent offer that aligns c=/m= with the selected pair.  It waits until
+ * the INVITE dialog is confirmed and free (no other offer in flight, RFC 3261 §14.1). */
+static void
+update_offer(void *data)
+{
+  PhoneTraversal *t = data;
+  PhoneCall *c = t->c;
+  t->update_ev = 0;
+  if (!t->update_owed || c->ss == NULL || sip_session_state(c->ss) == SIP_SESSION_TERMINATED)
+    return;
+  if (sip_session_state(c->ss) == SIP_SESSION_CONFIRMED) {
+    c->sdp_version++;
+    g_autoptr(GBytes) sdp = phone_media_sdp(t->p, c);
+    if (sip_session_reinvite(c->ss, "application/sdp", sdp)) {
+      sip_session_set_local_body(c->ss, "application/sdp", sdp);
+      t->update_owed = FALSE;
+      t->updated = TRUE;
+      char a[16];
+      sim_trace("phone", "%s ice call%u update-offer c=%s:%u %s (RFC 8839 §4.4.1.2.2)", t->p->name, c->index,
+                sim_addr_format(t->sel_cand.addr.addr, a), t->sel_cand.addr.port,
+                ice_candidate_type_name(t->sel_cand.type));
+      return;
+    }
+    c->sdp_version--;
+  }
+  if (++t->update_tries < 50) /* the dialog is busy: try again shortly */
+    t->update_ev = sim_schedule(SIM_MS(200), update_offer, t);
+}
+
 static void
 ice_selected(void *ctx, guint component, const IceCandidatePair *pair)
 {
@@ -130,6 +172,8 @@ ice_selected(void *ctx, guint component, const IceCandidatePair *pair)
   t->selected_at = sim_now();
   t->sel_local = pair->local->type;
   t->sel_remote = pair->remote->type;
+  t->sel_cand = *pair->local;
+  t->sel_peer = pair->remote->addr;
   char a[16];
   sim_trace("phone", "%s ice call%u selected %s -> %s %s:%u", t->p->name, t->c->index,
             ice_candidate_type_name(pair->local->type), ice_candidate_type_name(pair->remote->type),
@@ -140,6 +184,18 @@ ice_selected(void *ctx, guint component, const IceCandidatePair *pair)
     use_relay(t, pair->remote->addr);
   else
     use_direct(t);
+  /* RFC 8839 §4.3.4: only the controlling agent updates, and only when the default differs. */
+  if (ice_agent_is_controlling(t->ice) && (pair->local->addr.addr != t->sdp_default.addr ||
+                                           pair->local->addr.port != t->sdp_default.port)) {
+    char b[16];
+    sim_trace("phone", "%s ice call%u default %s:%u is not the selected %s %s:%u: update-offer owed", t->p->name,
+              t->c->index, sim_addr_format(t->sdp_default.addr, a), t->sdp_default.port,
+              ice_candidate_type_name(pair->local->type), sim_addr_format(pair->local->addr.addr, b),
+              pair->local->addr.port);
+    t->update_owed = TRUE;
+    if (t->update_ev == 0)
+      t->update_ev = sim_schedule(0, update_offer, t);
+  }
 }
 
 static void
@@ -363,6 +419,8 @@ phone_traversal_gathering(const PhoneCall *c)
 SimAddr
 phone_traversal_default(const Phone *p, const PhoneCall *c)
 {
+  if (c->trav && c->trav->selected && c->trav->ice_started) /* RFC 8839 §4.4.1.2.2 */
+    return c->trav->sel_cand.addr;
   if (c->trav && c->trav->gathered)
     return c->trav->sdp_default;
   return (SimAddr){p->addr, c->rtp_port};
@@ -371,8 +429,23 @@ phone_traversal_default(const Phone *p, const PhoneCall *c)
 void
 phone_traversal_sdp(const PhoneCall *c, GString *sdp)
 {
-  if (c->trav && c->trav->ice && !c->trav->ice_dropped)
-    ice_sdp_append_media_attrs(sdp, c->trav->ice);
+  const PhoneTraversal *t = c->trav;
+  if (t == NULL || t->ice == NULL || t->ice_dropped)
+    return;
+  if (!t->selected || !t->ice_started) {
+    ice_sdp_append_media_attrs(sdp, t->ice);
+    return;
+  }
+  /* RFC 8839 §4.4.1.2.2, after nomination: the same ufrag and pwd (no restart, §4.4.1.1.1), only
+   * the selected pair's local candidate, and (controlling) a=remote-candidates with its remote. */
+  g_string_append_printf(sdp, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", ice_agent_local_ufrag(t->ice),
+                         ice_agent_local_pwd(t->ice));
+  ice_sdp_append_candidate(sdp, &t->sel_cand);
+  if (ice_agent_is_controlling(t->ice)) {
+    char a[16];
+    g_string_append_printf(sdp, "a=remote-candidates:1 %s %u\r\n", sim_addr_format(t->sel_peer.addr, a),
+                           t->sel_peer.port);
+  }
 }
 
 void
@@ -385,7 +458,10 @@ phone_traversal_remote(Phone *p, PhoneCall *c, const Sdp *sdp, SimAddr rtp)
     IceSdpRemote r = {0};
     const char *reason = NULL;
     int got = ice_sdp_read_remote(sdp, 0, &r, &reason);
-    gboolean ok = got == 1 && !r.mismatch;
+    SipSpan v;
+    /* RFC 8839 §4.3.3: a=ice-mismatch comes without ufrag and pwd (§5.3), ICE ends for the stream. */
+    gboolean mismatch = (got == 1 && r.mismatch) || sdp_attr(sdp, 0, "ice-mismatch", 0, &v) == 1;
+    gboolean ok = got == 1 && !mismatch;
     g_autoptr(GError) error = NULL;
     if (ok)
       ok = ice_agent_set_remote(t->ice, r.ufrag, r.pwd, r.lite, &error);
@@ -394,14 +470,17 @@ phone_traversal_remote(Phone *p, PhoneCall *c, const Sdp *sdp, SimAddr rtp)
     if (ok)
       ok = ice_agent_start(t->ice, &error);
     sim_trace("phone", "%s ice call%u %s", p->name, c->index,
-              ok ? "start" : got == 1 && r.mismatch ? "peer-mismatch fallback" : "no-peer-ice fallback");
+              ok ? "start" : mismatch ? "peer-mismatch fallback" : "no-peer-ice fallback");
     if (got >= 0)
       ice_sdp_remote_clear(&r);
     t->ice_started = ok;
     t->ice_dropped = !ok;
   }
-  if (t->ice_started)
-    return; /* media follows the selected pair */
+  if (t->ice_started) { /* media follows the selected pair, whatever a later SDP says */
+    if (t->selected)
+      media_stream_set_remote(c->ms, t->sel_peer, (SimAddr){0, 0});
+    return;
+  }
   /* Classic traversal, or ICE dropped: media leaves from the default candidate's base. */
   gboolean via_relay = t->relay.addr && t->sdp_default.addr == t->relay.addr && t->sdp_default.port == t->relay.port;
   if (via_relay && rtp.addr && rtp.port)
@@ -415,6 +494,7 @@ phone_traversal_free(PhoneTraversal *t)
     return;
   sim_cancel(t->timeout_ev);
   sim_cancel(t->stun_ev);
+  sim_cancel(t->update_ev);
   ice_agent_free(t->ice);
   turn_client_free(t->turn);
   if (t->stun_req)

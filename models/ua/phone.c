@@ -98,6 +98,11 @@ answer_now(Phone *p, PhoneCall *c)
 {
   if (sip_session_state(c->ss) == SIP_SESSION_TERMINATED)
     return;
+  /* The offer arrived while we gathered: apply it again now that the candidates exist, so the ICE
+   * agent gets the peer's ufrag, pwd and candidates (RFC 8839 §4.2.2; phone_traversal_remote). */
+  GBytes *offer = c->trav ? sip_session_remote_body(c->ss) : NULL;
+  if (offer)
+    phone_media_apply(p, c, offer);
   g_autoptr(GBytes) sdp = phone_media_sdp(p, c);
   sip_session_answer_after(c->ss, -1, "application/sdp", sdp);
 }
