@@ -4,9 +4,10 @@
  * with the same Call-ID, CSeq and method-or-status sent no later than it; a send row left without
  * a receive was lost on the way.  Retransmissions are separate rows, so a lost first copy and an
  * arriving second copy show as such.  The trace formats read here are written by
- * models/sip/sip-transport.c (trace_msg) and models/nat/nat.c ("drop <reason> <packet>").
+ * models/sip/sip-transport.c (trace_msg) and models/nat/nat.c ("drop <reason> <packet>"); the
+ * STUN, TURN and ICE rows are read by ladder-traversal.c and merged in time order.
  */
-#include "ladder.h"
+#include "ladder-private.h"
 
 #include <string.h>
 
@@ -21,6 +22,7 @@ typedef struct {
   char *key;     /* Call-ID|CSeq|method-or-status, for pairing */
   char *line;    /* start line */
   gboolean used; /* paired */
+  guint lineno;  /* trace line */
   LadderMsg *msg; /* for send rows: the message made from it */
 } Row;
 
@@ -51,8 +53,8 @@ drop_free(gpointer p)
   g_free(d);
 }
 
-static void
-msg_free(gpointer p)
+void
+ladder_msg_free(gpointer p)
 {
   LadderMsg *m = p;
   g_free(m->from);
@@ -132,6 +134,16 @@ add_unique(GPtrArray *a, const char *s)
   g_ptr_array_add(a, g_strdup(s));
 }
 
+/* Messages by send time, then by trace line. */
+static gint
+cmp_send_time(gconstpointer a, gconstpointer b)
+{
+  const LadderMsg *x = *(LadderMsg *const *)a, *y = *(LadderMsg *const *)b;
+  if (x->t_send != y->t_send)
+    return x->t_send > y->t_send ? 1 : -1;
+  return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
 Ladder *
 ladder_from_trace(const char *trace, gsize len)
 {
@@ -152,6 +164,7 @@ ladder_from_trace(const char *trace, gsize len)
     if (strcmp(cat, "sip") == 0) {
       Row *r = parse_sip_row(t, text);
       if (r) {
+        r->lineno = (guint)i;
         g_ptr_array_add(rows, r);
         if (!g_hash_table_contains(where, r->local))
           g_hash_table_insert(where, g_strdup(r->local), g_strdup(r->name));
@@ -168,7 +181,7 @@ ladder_from_trace(const char *trace, gsize len)
   }
 
   Ladder *l = g_new0(Ladder, 1);
-  l->msgs = g_ptr_array_new_with_free_func(msg_free);
+  l->msgs = g_ptr_array_new_with_free_func(ladder_msg_free);
   l->columns = g_ptr_array_new_with_free_func(g_free);
   for (guint i = 0; i < rows->len; i++) {
     Row *s = rows->pdata[i];
@@ -182,6 +195,7 @@ ladder_from_trace(const char *trace, gsize len)
     m->label = g_strdup(s->line);
     m->sent_src = g_strdup(s->local);
     m->sent_dst = g_strdup(s->remote);
+    m->seq = s->lineno;
     const char *to = g_hash_table_lookup(where, s->remote);
     m->to = to ? g_strdup(to) : NULL;
     s->msg = m;
@@ -232,11 +246,19 @@ ladder_from_trace(const char *trace, gsize len)
       }
     }
   }
-  /* Columns: elements with private addresses (the LAN), then the routers, then the rest. */
+  /* STUN, TURN and ICE, then everything in time order (a stable sort keeps the SIP order). */
+  g_autoptr(GPtrArray) servers = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) others = g_ptr_array_new_with_free_func(g_free);
+  ladder_add_traversal(l, lines, where, servers, others);
+  g_ptr_array_sort(l->msgs, cmp_send_time);
+  /* Columns: elements with private addresses (the LAN), then the routers and the STUN/TURN
+   * server, then the rest, then ICE agents that are not SIP elements (the PBX's media server). */
   for (int pass = 0; pass < 3; pass++) {
     if (pass == 1) {
       for (guint k = 0; k < routers->len; k++)
         add_unique(l->columns, routers->pdata[k]);
+      for (guint k = 0; k < servers->len; k++)
+        add_unique(l->columns, servers->pdata[k]);
       continue;
     }
     for (guint i = 0; i < rows->len; i++) {
@@ -245,6 +267,8 @@ ladder_from_trace(const char *trace, gsize len)
         add_unique(l->columns, r->name);
     }
   }
+  for (guint k = 0; k < others->len; k++)
+    add_unique(l->columns, others->pdata[k]);
   return l;
 }
 
@@ -282,6 +306,23 @@ put(char *line, gsize width, int x, const char *s)
       line[x + i] = s[i];
 }
 
+/* A note: the time, the column bars and "* text" from its column, running past the last column
+ * when it is long. */
+static void
+text_note(GString *out, char *line, gsize width, gsize ncol, const LadderMsg *m, int col)
+{
+  memset(line, ' ', width);
+  line[width] = '\0';
+  for (gsize c = 0; c < ncol; c++)
+    line[10 + c * COL_W] = '|';
+  char t[16];
+  g_snprintf(t, sizeof t, "%8.3f", (double)m->t_send / 1e9);
+  put(line, width, 0, t);
+  gsize x = 10 + col * COL_W + 2;
+  g_string_append_len(out, line, MIN(x, width));
+  g_string_append_printf(out, "* %s\n", m->label);
+}
+
 char *
 ladder_to_text(const Ladder *l)
 {
@@ -299,6 +340,11 @@ ladder_to_text(const Ladder *l)
   for (guint i = 0; i < l->msgs->len; i++) {
     const LadderMsg *m = l->msgs->pdata[i];
     int a = column_of(l, m->from), b = column_of(l, m->to);
+    if (m->kind == LADDER_NOTE) {
+      if (a >= 0)
+        text_note(out, line, width, ncol, m, a);
+      continue;
+    }
     gboolean lost = m->t_recv < 0;
     if (lost)
       b = lost_column(l, m, a, b);
@@ -330,7 +376,9 @@ ladder_to_text(const Ladder *l)
       line[xb + (xb > xa ? -1 : 1)] = xb > xa ? '>' : '<';
     g_string_append_printf(out, "%s  %s\n", g_strchomp(line), m->net);
     /* what the network did */
-    if (lost)
+    if (lost && m->in_flight)
+      g_string_append_printf(out, "%10s%s still on its way when the run ended\n", "", m->label);
+    else if (lost)
       g_string_append_printf(out, "%10s%s never arrived%s%s\n", "", m->label, m->drop_reason ? ": " : "",
                              m->drop_reason ? m->drop_reason : "");
     else if (m->via && (strcmp(m->sent_src, m->recv_src) != 0 || strcmp(m->sent_dst, m->recv_dst) != 0))
@@ -348,6 +396,18 @@ svg_text(GString *s, double x, double y, const char *anchor, const char *cls, co
                          cls, esc);
 }
 
+/* A note: a dot on the column and the text beside it, to the right on the left half of the
+ * diagram and to the left on the right half. */
+static void
+svg_note(GString *s, const LadderMsg *m, double x, double y, gboolean rightwards)
+{
+  char t[16];
+  g_snprintf(t, sizeof t, "%.3f", (double)m->t_send / 1e9);
+  svg_text(s, 8, y + 4, "start", "time", t);
+  g_string_append_printf(s, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#060\"/>\n", x, y);
+  svg_text(s, rightwards ? x + 9 : x - 9, y + 4, rightwards ? "start" : "end", "ann", m->label);
+}
+
 char *
 ladder_to_svg(const Ladder *l)
 {
@@ -361,9 +421,14 @@ ladder_to_svg(const Ladder *l)
                          "viewBox=\"0 0 %.0f %.0f\" font-family=\"DejaVu Sans, sans-serif\" font-size=\"12\">\n",
                          width, height, width, height);
   g_string_append(s, "<style>.name{font-weight:bold;font-size:14px}.time{fill:#555}.label{fill:#000}"
-                     ".note{fill:#555;font-size:10px}.bad{fill:#c00;font-size:10px}.chg{fill:#b60}</style>\n"
+                     ".note{fill:#555;font-size:10px}.bad{fill:#c00;font-size:10px}.chg{fill:#b60}"
+                     ".srv{fill:#06c}.ice{fill:#819}.ann{fill:#060;font-style:italic}</style>\n"
                      "<defs><marker id=\"arrow\" markerWidth=\"10\" markerHeight=\"8\" refX=\"9\" refY=\"4\" "
-                     "orient=\"auto\"><path d=\"M0,0 L10,4 L0,8 z\" fill=\"#000\"/></marker></defs>\n"
+                     "orient=\"auto\"><path d=\"M0,0 L10,4 L0,8 z\" fill=\"#000\"/></marker>"
+                     "<marker id=\"arrow-srv\" markerWidth=\"10\" markerHeight=\"8\" refX=\"9\" refY=\"4\" "
+                     "orient=\"auto\"><path d=\"M0,0 L10,4 L0,8 z\" fill=\"#06c\"/></marker>"
+                     "<marker id=\"arrow-ice\" markerWidth=\"10\" markerHeight=\"8\" refX=\"9\" refY=\"4\" "
+                     "orient=\"auto\"><path d=\"M0,0 L10,4 L0,8 z\" fill=\"#819\"/></marker></defs>\n"
                      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
   for (gsize c = 0; c < ncol; c++) {
     double x = left + colw / 2 + c * colw;
@@ -375,27 +440,40 @@ ladder_to_svg(const Ladder *l)
   for (guint i = 0; i < l->msgs->len; i++) {
     const LadderMsg *m = l->msgs->pdata[i];
     int a = column_of(l, m->from), b = column_of(l, m->to);
+    double y = top + (i + 1) * rowh - 14;
+    if (m->kind == LADDER_NOTE) {
+      if (a >= 0)
+        svg_note(s, m, left + colw / 2 + a * colw, y, a < (int)ncol / 2 || ncol == 1);
+      continue;
+    }
     gboolean lost = m->t_recv < 0;
     if (lost)
       b = lost_column(l, m, a, b);
     if (a < 0 || b < 0 || a == b)
       continue;
-    double y = top + (i + 1) * rowh - 14;
     double xa = left + colw / 2 + a * colw, xb = left + colw / 2 + b * colw;
     char t[16];
     g_snprintf(t, sizeof t, "%.3f", (double)m->t_send / 1e9);
     svg_text(s, 8, y + 4, "start", "time", t);
-    const char *colour = lost ? "#c00" : m->modified ? "#b60" : "#000";
+    /* SIP black, STUN and TURN blue, ICE checks purple; lost red, changed in transit orange. */
+    static const char *const kind_colour[] = {"#000", "#06c", "#06c", "#819"};
+    static const char *const kind_marker[] = {"arrow", "arrow-srv", "arrow-srv", "arrow-ice"};
+    guint k = m->kind < G_N_ELEMENTS(kind_colour) ? m->kind : 0;
+    const char *colour = lost ? "#c00" : m->modified ? "#b60" : kind_colour[k];
     g_string_append_printf(s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-                              "stroke-width=\"1.5\"%s/>\n",
-                           xa, y, xb, y, colour, lost ? "" : " marker-end=\"url(#arrow)\"");
+                              "stroke-width=\"1.5\"%s%s%s%s/>\n",
+                           xa, y, xb, y, colour, lost ? "" : " marker-end=\"url(#", lost ? "" : kind_marker[k],
+                           lost ? "" : ")\"", m->kind == LADDER_SIP ? "" : " stroke-dasharray=\"6,3\"");
     if (lost)
       g_string_append_printf(s, "<path d=\"M%.1f,%.1f l8,8 m0,-8 l-8,8\" stroke=\"#c00\" stroke-width=\"2\"/>\n",
                              xb - 4, y - 4);
     g_autofree char *label = g_strdup_printf("%s (%s)%s", m->label, m->net, m->modified ? " — changed in transit" : "");
-    svg_text(s, (xa + xb) / 2, y - 5, "middle", m->modified ? "chg" : "label", label);
+    static const char *const kind_class[] = {"label", "srv", "srv", "ice"};
+    svg_text(s, (xa + xb) / 2, y - 5, "middle", m->modified ? "chg" : kind_class[k], label);
     if (lost) {
-      g_autofree char *note = g_strdup_printf("lost%s%s", m->drop_reason ? ": " : "", m->drop_reason ? m->drop_reason : "");
+      g_autofree char *note = m->in_flight ? g_strdup("on its way when the run ended")
+                                           : g_strdup_printf("lost%s%s", m->drop_reason ? ": " : "",
+                                                             m->drop_reason ? m->drop_reason : "");
       svg_text(s, (xa + xb) / 2, y + 13, "middle", "bad", note);
     } else if (m->via && (strcmp(m->sent_src, m->recv_src) != 0 || strcmp(m->sent_dst, m->recv_dst) != 0)) {
       g_autofree char *note =

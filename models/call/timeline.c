@@ -3,8 +3,9 @@
  *   <nat> expect-added|expect-matched|expect-expired|... <proto> <ext> -> <target> from <src> id <n> ...
  *   <nat> drop <reason> <packet>
  * An expiry row carries the exact time the binding ran out ("at <s.ns>"), which is used as its end
- * even though the NAT notices expiry lazily, later. */
-#include "timeline.h"
+ * even though the NAT notices expiry lazily, later.  The traversal rows (candidates, TURN
+ * allocations, ICE) are read by timeline-traversal.c. */
+#include "timeline-private.h"
 
 #include <string.h>
 
@@ -35,6 +36,9 @@ timeline_free(Timeline *t)
     return;
   g_ptr_array_unref(t->items);
   g_ptr_array_unref(t->drops);
+  g_ptr_array_unref(t->candidates);
+  g_ptr_array_unref(t->allocations);
+  g_ptr_array_unref(t->ice);
   g_free(t);
 }
 
@@ -71,6 +75,7 @@ timeline_from_trace(const char *trace, gsize len)
   g_autoptr(GHashTable) live = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   g_autofree char *copy = g_strndup(trace, len);
   g_auto(GStrv) lines = g_strsplit(copy, "\n", -1);
+  timeline_add_traversal(tl, lines);
   for (int i = 0; lines[i]; i++) {
     g_auto(GStrv) tok = g_strsplit(lines[i], " ", -1);
     guint n = g_strv_length(tok);
@@ -157,6 +162,7 @@ timeline_to_text(const Timeline *tl)
       g_string_append_printf(s, "  %9.3f %-5s %s\n", d->t / 1e9, d->nat, d->text);
     }
   }
+  timeline_traversal_text(tl, s);
   return g_string_free(s, FALSE);
 }
 
@@ -172,7 +178,7 @@ char *
 timeline_to_svg(const Timeline *tl)
 {
   const double left = 500, right = 70, plotw = 640, top = 40, rowh = 22;
-  guint rows = tl->items->len + (tl->drops->len ? 1 : 0);
+  guint rows = tl->items->len + (tl->drops->len ? 1 : 0) + timeline_traversal_rows(tl);
   double height = top + rows * rowh + 50;
   double width = left + plotw + right;
   double tmax = MAX(tl->end, 1) / 1e9;
@@ -227,6 +233,7 @@ timeline_to_svg(const Timeline *tl)
                              y + 10, title);
     }
   }
+  timeline_traversal_svg(tl, s, left, plotw, top + (tl->items->len + (tl->drops->len ? 1 : 0)) * rowh, rowh, tmax);
   g_string_append(s, "</svg>\n");
   return g_string_free(s, FALSE);
 }
