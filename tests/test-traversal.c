@@ -179,6 +179,21 @@ test_turn_relays(void)
 
 /* No client traversal: a NAT-aware PBX latching onto the RTP source gives two-way audio when no
  * ALG interferes. */
+/* TURN over TCP and over the TLS model (RFC 8656 §3.1, port 5349): the same relayed call. */
+static void
+test_turn_over_streams(void)
+{
+  const char *transports[] = {"turn.client_transport=tcp", "turn.client_transport=tls"};
+  for (gsize i = 0; i < G_N_ELEMENTS(transports); i++) {
+    g_autoptr(CallOutcome) o = run_call(NULL, "phone.profile=softphone-turn", "pbx.latching=off", "nat.mapping=apdm",
+                                        "nat.filtering=apdf", transports[i], NULL);
+    g_assert_true(o->connected);
+    g_assert_cmpint(o->audio, ==, AUDIO_TWO_WAY);
+    g_assert_true(o->relayed);
+    g_assert_cmpuint(o->relay_bytes, >, 50000);
+  }
+}
+
 static void
 test_none_latching_two_way(void)
 {
@@ -330,6 +345,7 @@ main(int argc, char **argv)
   g_test_add_func("/traversal/stun/eim-nat-two-way", test_stun_eim_two_way);
   g_test_add_func("/traversal/stun/apdm-nat-srflx-is-not-the-pbx-mapping", test_stun_apdm_fails);
   g_test_add_func("/traversal/turn/relays-both-ways-with-extra-delay", test_turn_relays);
+  g_test_add_func("/traversal/turn/over-tcp-and-tls-relays-too", test_turn_over_streams);
   g_test_add_func("/traversal/none/latching-without-alg-two-way", test_none_latching_two_way);
   g_test_add_func("/traversal/ice/no-ice-pbx-falls-back-to-relay", test_ice_without_ice_pbx_falls_back);
   g_test_add_func("/traversal/ice/lite-pbx-completes-on-reflexive-pair", test_ice_lite_pbx_completes);
