@@ -42,50 +42,6 @@ run_call(const char *dir, const char *first, ...)
   return o;
 }
 
-static char *
-read_file(const char *dir, const char *name)
-{
-  g_autofree char *path = g_build_filename(dir, name, NULL);
-  char *text = NULL;
-  gsize len = 0;
-  g_assert_true(g_file_get_contents(path, &text, &len, NULL));
-  for (gsize i = 0; i < len; i++) /* pcaps: make the bytes searchable as one string */
-    if (text[i] == '\0')
-      text[i] = ' ';
-  return text;
-}
-
-static void
-rm_dir(const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-  for (const char *n; d && (n = g_dir_read_name(d));) {
-    g_autofree char *p = g_build_filename(dir, n, NULL);
-    g_remove(p);
-  }
-  g_rmdir(dir);
-}
-
-/* The SDP body of the first SIP message in a capture whose start line begins with `start` and
- * whose CSeq is `cseq` ("1 INVITE"): Content-Length bytes after the blank line.  NULL if none. */
-static char *
-captured_sdp(const char *dir, const char *pcap, const char *start, const char *cseq)
-{
-  g_autofree char *bytes = read_file(dir, pcap);
-  g_autofree char *want = g_strdup_printf("\r\nCSeq: %s\r\n", cseq);
-  for (const char *s = bytes; (s = strstr(s, start)); s++) {
-    const char *end = strstr(s, "\r\n\r\n");
-    const char *cl = strstr(s, "\r\nContent-Length: ");
-    const char *cs = strstr(s, want);
-    if (end == NULL || cl == NULL || cl > end || cs == NULL || cs > end)
-      continue;
-    gsize n = strtoul(cl + 18, NULL, 10);
-    if (n > 0)
-      return g_strndup(end + 4, n);
-  }
-  return NULL;
-}
-
 /* The SDP lines that start with `prefix`, one per line, in order. */
 static char *
 sdp_lines(const char *sdp, const char *prefix)
@@ -106,8 +62,8 @@ test_linux_leaves_candidates(void)
 {
   g_autofree char *dir = g_dir_make_tmp("trav-alg-XXXXXX", NULL);
   g_autoptr(CallOutcome) o = run_call(dir, "router.alg=linux", "phone.profile=softphone-ice", NULL);
-  g_autofree char *sent = captured_sdp(dir, "phone0-home.pcap", "INVITE sip:2000@", "1 INVITE");
-  g_autofree char *got = captured_sdp(dir, "isp-pbx.pcap", "INVITE sip:2000@", "1 INVITE");
+  g_autofree char *sent = tu_captured_sdp(dir, "phone0-home.pcap", "INVITE sip:2000@", "1 INVITE");
+  g_autofree char *got = tu_captured_sdp(dir, "isp-pbx.pcap", "INVITE sip:2000@", "1 INVITE");
   g_assert_nonnull(sent);
   g_assert_nonnull(got);
   g_autofree char *cand_sent = sdp_lines(sent, "a=candidate:");
@@ -123,7 +79,7 @@ test_linux_leaves_candidates(void)
   g_assert_cmpstr(o->local_cand, ==, "srflx");
   g_assert_cmpint(o->audio, ==, AUDIO_TWO_WAY);
   g_assert_false(o->relayed);
-  rm_dir(dir);
+  tu_rm_dir(dir);
 }
 
 /* (a) The linux ALG, default = the host candidate (gathering cut off after 1 ms, so the offer
@@ -137,9 +93,9 @@ test_linux_rewrite_causes_mismatch(void)
   g_autofree char *dir = g_dir_make_tmp("trav-alg-XXXXXX", NULL);
   g_autoptr(CallOutcome) o = run_call(dir, "router.alg=linux", "phone.profile=softphone-ice",
                                       "phone.gather_timeout_ms=1", NULL);
-  g_autofree char *sent = captured_sdp(dir, "phone0-home.pcap", "INVITE sip:2000@", "1 INVITE");
-  g_autofree char *got = captured_sdp(dir, "isp-pbx.pcap", "INVITE sip:2000@", "1 INVITE");
-  g_autofree char *answer = captured_sdp(dir, "pbx-isp.pcap", "SIP/2.0 200 OK", "1 INVITE");
+  g_autofree char *sent = tu_captured_sdp(dir, "phone0-home.pcap", "INVITE sip:2000@", "1 INVITE");
+  g_autofree char *got = tu_captured_sdp(dir, "isp-pbx.pcap", "INVITE sip:2000@", "1 INVITE");
+  g_autofree char *answer = tu_captured_sdp(dir, "pbx-isp.pcap", "SIP/2.0 200 OK", "1 INVITE");
   g_assert_nonnull(sent);
   g_assert_nonnull(got);
   g_assert_nonnull(answer);
@@ -155,7 +111,7 @@ test_linux_rewrite_causes_mismatch(void)
   g_assert_null(strstr(cand_got, "typ relay"));
   g_assert_nonnull(strstr(answer, "a=ice-mismatch\r\n"));
   g_assert_null(strstr(answer, "a=candidate:"));
-  g_autofree char *trace = read_file(dir, "trace.txt");
+  g_autofree char *trace = tu_read_file(dir, "trace.txt");
   g_assert_nonnull(strstr(trace, "pbx ice call0 mismatch"));
   g_assert_nonnull(strstr(trace, "phone0 ice call0 peer-mismatch fallback"));
   g_assert_nonnull(strstr(trace, "media pbx-media-call0 latch remote=203.0.113.2:"));
@@ -163,7 +119,7 @@ test_linux_rewrite_causes_mismatch(void)
   g_assert_cmpstr(o->local_cand, ==, "-");
   g_assert_cmpint(o->audio, ==, AUDIO_TWO_WAY); /* plain SDP (rewritten) and latching */
   g_assert_false(o->relayed);
-  rm_dir(dir);
+  tu_rm_dir(dir);
 }
 
 /* (b) STUN and TURN pass every ALG untouched (the ALGs parse the SIP port only): the srflx Binding
@@ -190,22 +146,22 @@ test_stun_turn_pass_every_alg(void)
     g_assert_cmpint(o->audio, ==, AUDIO_TWO_WAY);
     g_assert_true(o->relayed);
     g_assert_cmpuint(o->relay_bytes, >, (o->in_recv + o->out_recv) * 160);
-    g_autofree char *trace = read_file(dir, "trace.txt");
+    g_autofree char *trace = tu_read_file(dir, "trace.txt");
     g_assert_nonnull(strstr(trace, "phone0 traversal call0 media via relay to 203.0.113.20:"));
     g_assert_null(strstr(trace, "relay-failed"));
     g_auto(GStrv) rows = g_strsplit(trace, "\n", -1);
     for (guint r = 0; rows[r]; r++)
       if (strstr(rows[r], " alg "))
         g_assert_null(strstr(rows[r], "3478"));
-    rm_dir(dir);
+    tu_rm_dir(dir);
     /* The server-reflexive Binding too: classic STUN traversal learns the mapping and, with no
      * latching at the PBX, gets two-way audio from it alone. */
     g_autofree char *sdir = g_dir_make_tmp("trav-alg-XXXXXX", NULL);
     g_autoptr(CallOutcome) s = run_call(sdir, cases[i].alg, "phone.profile=softphone-stun", "pbx.latching=off", NULL);
-    g_autofree char *strace = read_file(sdir, "trace.txt");
+    g_autofree char *strace = tu_read_file(sdir, "trace.txt");
     g_assert_nonnull(strstr(strace, "phone0 srflx call0 203.0.113.2:"));
     g_assert_cmpint(s->audio, ==, cases[i].stun_audio);
-    rm_dir(sdir);
+    tu_rm_dir(sdir);
   }
 }
 
@@ -222,8 +178,8 @@ test_every_alg_leaves_candidates(void)
     g_autofree char *alg = g_strdup_printf("router.alg=%s", (*a)->name);
     g_autofree char *dir = g_dir_make_tmp("trav-alg-XXXXXX", NULL);
     g_autoptr(CallOutcome) o = run_call(dir, alg, "phone.profile=softphone-ice", "pbx.profile=ice", NULL);
-    g_autofree char *sent = captured_sdp(dir, "phone0-home.pcap", "INVITE sip:2000@", "1 INVITE");
-    g_autofree char *got = captured_sdp(dir, "isp-pbx.pcap", "INVITE sip:2000@", "1 INVITE");
+    g_autofree char *sent = tu_captured_sdp(dir, "phone0-home.pcap", "INVITE sip:2000@", "1 INVITE");
+    g_autofree char *got = tu_captured_sdp(dir, "isp-pbx.pcap", "INVITE sip:2000@", "1 INVITE");
     g_test_message("%s: audio %s ice %s", (*a)->name, audio_class_name(o->audio), o->ice_state);
     g_assert_nonnull(sent);
     if (got) { /* an ALG that drops the INVITE (fragment-dropper) leaves nothing to compare */
@@ -231,12 +187,12 @@ test_every_alg_leaves_candidates(void)
       g_autofree char *cand_got = sdp_lines(got, "a=candidate:");
       g_assert_cmpstr(cand_got, ==, cand_sent);
     }
-    g_autofree char *trace = read_file(dir, "trace.txt");
+    g_autofree char *trace = tu_read_file(dir, "trace.txt");
     g_auto(GStrv) rows = g_strsplit(trace, "\n", -1);
     for (guint r = 0; rows[r]; r++)
       if (strstr(rows[r], " alg "))
         g_assert_null(strstr(rows[r], ":3478"));
-    rm_dir(dir);
+    tu_rm_dir(dir);
   }
 }
 
@@ -251,9 +207,9 @@ test_wrong_media_port_mismatch_falls_back_to_relay(void)
 {
   g_autofree char *dir = g_dir_make_tmp("trav-alg-XXXXXX", NULL);
   g_autoptr(CallOutcome) o = run_call(dir, "router.alg=wrong-media-port", "phone.profile=softphone-ice", NULL);
-  g_autofree char *sent = captured_sdp(dir, "phone0-home.pcap", "INVITE sip:2000@", "1 INVITE");
-  g_autofree char *got = captured_sdp(dir, "isp-pbx.pcap", "INVITE sip:2000@", "1 INVITE");
-  g_autofree char *answer = captured_sdp(dir, "pbx-isp.pcap", "SIP/2.0 200 OK", "1 INVITE");
+  g_autofree char *sent = tu_captured_sdp(dir, "phone0-home.pcap", "INVITE sip:2000@", "1 INVITE");
+  g_autofree char *got = tu_captured_sdp(dir, "isp-pbx.pcap", "INVITE sip:2000@", "1 INVITE");
+  g_autofree char *answer = tu_captured_sdp(dir, "pbx-isp.pcap", "SIP/2.0 200 OK", "1 INVITE");
   g_assert_nonnull(sent);
   g_assert_nonnull(got);
   g_assert_nonnull(answer);
@@ -267,14 +223,14 @@ test_wrong_media_port_mismatch_falls_back_to_relay(void)
   g_autofree char *c_got = sdp_lines(got, "c=");
   g_assert_cmpstr(c_got, ==, c_sent); /* the relay address */
   g_assert_nonnull(strstr(answer, "a=ice-mismatch\r\n"));
-  g_autofree char *trace = read_file(dir, "trace.txt");
+  g_autofree char *trace = tu_read_file(dir, "trace.txt");
   g_assert_nonnull(strstr(trace, "alg wrong-media-port m= "));
   g_assert_nonnull(strstr(trace, "pbx ice call0 mismatch"));
   g_assert_nonnull(strstr(trace, "media pbx-media-call0 latch remote=198.51.100.11:"));
   g_assert_cmpstr(o->ice_state, !=, "completed");
   g_assert_cmpint(o->audio, ==, AUDIO_TWO_WAY);
   g_assert_true(o->relayed);
-  rm_dir(dir);
+  tu_rm_dir(dir);
 }
 
 int

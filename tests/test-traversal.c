@@ -38,52 +38,6 @@ run_call(const char *dir, const char *first, ...)
   return o;
 }
 
-static char *
-read_trace(const char *dir)
-{
-  g_autofree char *path = g_build_filename(dir, "trace.txt", NULL);
-  char *text = NULL;
-  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-  return text;
-}
-
-static void
-rm_dir(const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-  for (const char *n; d && (n = g_dir_read_name(d));) {
-    g_autofree char *p = g_build_filename(dir, n, NULL);
-    g_remove(p);
-  }
-  g_rmdir(dir);
-}
-
-/* The SDP body of the first SIP message in a capture of the trace dir whose start line begins with
- * `start` and whose CSeq is `cseq`: Content-Length bytes after the blank line.  NULL if none. */
-static char *
-captured_sdp(const char *dir, const char *pcap, const char *start, const char *cseq)
-{
-  g_autofree char *path = g_build_filename(dir, pcap, NULL);
-  g_autofree char *bytes = NULL;
-  gsize len = 0;
-  g_assert_true(g_file_get_contents(path, &bytes, &len, NULL));
-  for (gsize i = 0; i < len; i++) /* make the capture searchable as one string */
-    if (bytes[i] == '\0')
-      bytes[i] = ' ';
-  g_autofree char *want = g_strdup_printf("\r\nCSeq: %s\r\n", cseq);
-  for (const char *s = bytes; (s = strstr(s, start)); s++) {
-    const char *end = strstr(s, "\r\n\r\n");
-    const char *cl = strstr(s, "\r\nContent-Length: ");
-    const char *cs = strstr(s, want);
-    if (end == NULL || cl == NULL || cl > end || cs == NULL || cs > end)
-      continue;
-    gsize n = strtoul(cl + 18, NULL, 10);
-    if (n > 0)
-      return g_strndup(end + 4, n);
-  }
-  return NULL;
-}
-
 /* How many lines of `sdp` start with `prefix`; the first one in *first (owned) if asked. */
 static guint
 sdp_count(const char *sdp, const char *prefix, char **first)
@@ -146,7 +100,7 @@ test_stun_apdm_fails(void)
   g_assert_true(o->connected);
   g_assert_cmpint(o->audio, !=, AUDIO_TWO_WAY);
   g_assert_cmpuint(o->in_recv, ==, 0);
-  g_autofree char *trace = read_trace(dir);
+  g_autofree char *trace = tu_read_file(dir, "trace.txt");
   guint rtp = trace_port_after(trace, "phone0 gathered call0 host=");
   guint srflx = trace_port_after(trace, "phone0 srflx call0 ");
   g_assert_cmpuint(rtp, >, 0);
@@ -155,7 +109,7 @@ test_stun_apdm_fails(void)
   g_assert_cmpuint(maps->len, >=, 2); /* one toward the STUN server, one toward the PBX */
   g_assert_cmpuint(g_array_index(maps, guint, 0), ==, srflx);
   g_assert_cmpuint(g_array_index(maps, guint, 1), !=, srflx); /* what the PBX media server sees */
-  rm_dir(dir);
+  tu_rm_dir(dir);
 }
 
 /* TURN: both directions through the relay, even behind a symmetric NAT; the relay's bytes and the
@@ -259,18 +213,18 @@ test_ice_update_offer_after_nomination(void)
     g_assert_cmpstr(o->local_cand, ==, "srflx");
     g_assert_cmpint(o->audio, ==, AUDIO_TWO_WAY);
     g_assert_false(o->relayed);
-    g_autofree char *trace = read_trace(dir);
+    g_autofree char *trace = tu_read_file(dir, "trace.txt");
     guint rtp = trace_port_after(trace, "phone0 gathered call0 host=");
     g_autofree char *srflx = g_strdup_printf("203.0.113.2:%u", rtp); /* EIM keeps the port here */
     g_assert_nonnull(strstr(trace, srflx));
-    g_autofree char *offer = captured_sdp(dir, "isp-pbx.pcap", "INVITE sip:2000@", "1 INVITE");
-    g_autofree char *update = captured_sdp(dir, "isp-pbx.pcap", "INVITE sip:pbx@", "2 INVITE");
+    g_autofree char *offer = tu_captured_sdp(dir, "isp-pbx.pcap", "INVITE sip:2000@", "1 INVITE");
+    g_autofree char *update = tu_captured_sdp(dir, "isp-pbx.pcap", "INVITE sip:pbx@", "2 INVITE");
     g_assert_nonnull(offer);
     if (!cases[i].update) {
       g_assert_null(update);
       g_assert_null(strstr(trace, "update-offer"));
       g_assert_cmpuint(sdp_count(offer, "a=candidate:", NULL), ==, 2); /* host and srflx */
-      rm_dir(dir);
+      tu_rm_dir(dir);
       continue;
     }
     g_assert_nonnull(update);
@@ -303,7 +257,7 @@ test_ice_update_offer_after_nomination(void)
     g_assert_nonnull(lite);
     g_assert_null(strstr(lite + 1, "pbx ice call0 lite with"));
     g_assert_null(strstr(trace, "restart-requested"));
-    rm_dir(dir);
+    tu_rm_dir(dir);
   }
 }
 
@@ -324,18 +278,18 @@ test_ice_inbound_completes(void)
   g_assert_cmpstr(o->remote_cand, ==, "host");
   g_assert_cmpint(o->audio, ==, AUDIO_TWO_WAY);
   g_assert_false(o->relayed);
-  g_autofree char *offer = captured_sdp(dir, "pbx-isp.pcap", "INVITE sip:1001@", "1 INVITE");
-  g_autofree char *answer = captured_sdp(dir, "phone0-home.pcap", "SIP/2.0 200 OK", "1 INVITE");
+  g_autofree char *offer = tu_captured_sdp(dir, "pbx-isp.pcap", "INVITE sip:1001@", "1 INVITE");
+  g_autofree char *answer = tu_captured_sdp(dir, "phone0-home.pcap", "SIP/2.0 200 OK", "1 INVITE");
   g_assert_nonnull(offer);
   g_assert_nonnull(answer);
   g_assert_cmpuint(sdp_count(offer, "a=ice-lite", NULL), ==, 1);
   g_assert_cmpuint(sdp_count(offer, "a=candidate:", NULL), ==, 1);
   g_assert_cmpuint(sdp_count(answer, "a=candidate:", NULL), ==, 3); /* host, srflx, relay */
-  g_autofree char *trace = read_trace(dir);
+  g_autofree char *trace = tu_read_file(dir, "trace.txt");
   g_assert_nonnull(strstr(trace, "ice phone0-call0 role controlling (peer is lite)"));
   g_assert_nonnull(strstr(trace, "pbx ice call0 lite with 3 remote candidates"));
   g_assert_nonnull(strstr(trace, "pbx ice call0 selected srflx"));
-  rm_dir(dir);
+  tu_rm_dir(dir);
 }
 
 int

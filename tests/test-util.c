@@ -67,3 +67,45 @@ tu_tshark(const char *args)
   g_rmdir(home);
   return out;
 }
+
+char *
+tu_read_file(const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename(dir, name, NULL);
+  char *text = NULL;
+  gsize len = 0;
+  g_assert_true(g_file_get_contents(path, &text, &len, NULL));
+  for (gsize i = 0; i < len; i++)
+    if (text[i] == '\0')
+      text[i] = ' ';
+  return text;
+}
+
+void
+tu_rm_dir(const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  for (const char *n; d && (n = g_dir_read_name(d));) {
+    g_autofree char *p = g_build_filename(dir, n, NULL);
+    g_remove(p);
+  }
+  g_rmdir(dir);
+}
+
+char *
+tu_captured_sdp(const char *dir, const char *pcap, const char *start, const char *cseq)
+{
+  g_autofree char *bytes = tu_read_file(dir, pcap);
+  g_autofree char *want = g_strdup_printf("\r\nCSeq: %s\r\n", cseq);
+  for (const char *s = bytes; (s = strstr(s, start)); s++) {
+    const char *end = strstr(s, "\r\n\r\n");
+    const char *cl = strstr(s, "\r\nContent-Length: ");
+    const char *cs = strstr(s, want);
+    if (end == NULL || cl == NULL || cl > end || cs == NULL || cs > end)
+      continue;
+    gsize n = strtoul(cl + 18, NULL, 10);
+    if (n > 0)
+      return g_strndup(end + 4, n);
+  }
+  return NULL;
+}

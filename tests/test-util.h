@@ -16,3 +16,13 @@ gboolean tu_have_tshark(void);
 /* Run "tshark -n ARGS" (ARGS is shell text) in a clean environment (the isolated test directories
  * would hide tshark's profile); asserts it exited 0 and returns its standard output. */
 char *tu_tshark(const char *args);
+
+/* ---- Trace directories of calls (algsim call --trace, ScenarioOptions.trace_dir) ---------------- */
+
+/* A file of the directory as one string; NUL bytes (pcaps) become spaces so it can be searched. */
+char *tu_read_file(const char *dir, const char *name);
+/* Remove the directory and the files in it. */
+void tu_rm_dir(const char *dir);
+/* The SDP body of the first SIP message in a capture whose start line begins with `start` and whose
+ * CSeq is `cseq` ("1 INVITE"): Content-Length bytes after the blank line.  NULL if none. */
+char *tu_captured_sdp(const char *dir, const char *pcap, const char *start, const char *cseq);
