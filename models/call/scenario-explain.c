@@ -104,6 +104,32 @@ explain_drop(ScenarioRun *run, PlanCall *pc, CallOutcome *o, const char **cause)
                          o->end_cause);
 }
 
+/* Audio that was heard and then stopped (a middlebox cut the media mid-call, e.g. the call-length
+ * killer, field-notes §4 A6): when each receiver heard its last packet against its sender's last. */
+static void
+append_stopped(GString *e, ScenarioRun *run, PlanCall *pc)
+{
+  if (!pc->phone || !pc->phone->ms || !pc->pbx || !pc->pbx->ms)
+    return;
+  struct {
+    MediaStream *rx, *tx; /* receiver, sender */
+    const char *who, *peer;
+  } dirs[] = {{pc->phone->ms, pc->pbx->ms, "the phone", "the PBX"}, {pc->pbx->ms, pc->phone->ms, "the PBX", "the phone"}};
+  gboolean any = FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS(dirs); i++) {
+    SimTime heard = media_stream_recv_stats(dirs[i].rx)->last, sent = media_stream_send_stats(dirs[i].tx)->last;
+    if (heard < 0 || sent < 0 || sent - heard < SIM_S(2))
+      continue;
+    g_string_append_printf(e, "%s%s heard nothing after %.1f s into the call though %s sent until %.1f s",
+                           e->len ? "; " : "", dirs[i].who, SIM_TIME_TO_S(heard - pc->start), dirs[i].peer,
+                           SIM_TIME_TO_S(sent - pc->start));
+    any = TRUE;
+  }
+  guint64 alg = run->topo->home ? router_stats(run->topo->home)->dropped_alg : 0;
+  if (any && alg)
+    g_string_append_printf(e, " — the home router's ALG dropped %" G_GUINT64_FORMAT " packets", alg);
+}
+
 static char *
 explain_audio(ScenarioRun *run, PlanCall *pc, CallOutcome *o, const char **cause)
 {
@@ -157,6 +183,7 @@ explain_audio(ScenarioRun *run, PlanCall *pc, CallOutcome *o, const char **cause
                               "received %" G_GUINT64_FORMAT, o->out_sent, fmt(src, s), fmt(dst, t),
                            pc->pbx && pc->pbx->ms ? media_stream_recv_stats(pc->pbx->ms)->received : 0);
   }
+  append_stopped(e, run, pc);
   *cause = !in_ok && !out_ok ? "no-audio" : !in_ok ? "no-audio-in" : "no-audio-out";
   return g_string_free(e, FALSE);
 }
