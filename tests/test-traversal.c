@@ -4,6 +4,7 @@
  * client traversal when no ALG interferes.  Every assertion reads the measured outcome record or
  * the run's trace, never the configuration. */
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "call/scenario.h"
@@ -146,6 +147,23 @@ test_turn_over_streams(void)
     g_assert_true(o->relayed);
     g_assert_cmpuint(o->relay_bytes, >, 50000);
   }
+}
+
+/* RTCP rides the same allocation: the phone's SDP asks for it on the relayed port (a=rtcp, RFC
+ * 3605), so the PBX sends RTCP where the relay listens, not to the unallocated port + 1. */
+static void
+test_turn_rtcp_same_relay_port(void)
+{
+  g_autofree char *dir = g_dir_make_tmp("trav-XXXXXX", NULL);
+  g_autoptr(CallOutcome) o = run_call(dir, "phone.profile=softphone-turn", "pbx.latching=off", NULL);
+  g_assert_true(o->relayed);
+  g_autofree char *trace = tu_read_file(dir, "trace.txt");
+  const char *row = strstr(trace, "media pbx-media-call0 remote rtp=198.51.100.11:");
+  g_assert_nonnull(row);
+  guint rtp = 0, rtcp = 0;
+  g_assert_cmpint(sscanf(row, "media pbx-media-call0 remote rtp=198.51.100.11:%u rtcp=198.51.100.11:%u", &rtp, &rtcp), ==, 2);
+  g_assert_cmpuint(rtcp, ==, rtp);
+  tu_rm_dir(dir);
 }
 
 static void
@@ -300,6 +318,7 @@ main(int argc, char **argv)
   g_test_add_func("/traversal/stun/apdm-nat-srflx-is-not-the-pbx-mapping", test_stun_apdm_fails);
   g_test_add_func("/traversal/turn/relays-both-ways-with-extra-delay", test_turn_relays);
   g_test_add_func("/traversal/turn/over-tcp-and-tls-relays-too", test_turn_over_streams);
+  g_test_add_func("/traversal/turn/rtcp-on-the-same-relayed-port", test_turn_rtcp_same_relay_port);
   g_test_add_func("/traversal/none/latching-without-alg-two-way", test_none_latching_two_way);
   g_test_add_func("/traversal/ice/no-ice-pbx-falls-back-to-relay", test_ice_without_ice_pbx_falls_back);
   g_test_add_func("/traversal/ice/lite-pbx-completes-on-reflexive-pair", test_ice_lite_pbx_completes);

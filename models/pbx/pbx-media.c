@@ -134,6 +134,20 @@ pbx_media_apply(Pbx *x, PbxCall *c, GBytes *body, gboolean offer, gboolean *offe
   }
   const SdpConn *conn = sdp_media_conn(sdp, 0);
   SimAddr rtp = {conn && conn->is_v4 ? conn->v4 : 0, sdp->media[0].port};
+  /* RFC 3605 §2.1: a=rtcp names the RTCP port (and address, else c='s); none: RTP port + 1. */
+  SimAddr rtcp = {0, 0};
+  if (sdp->media[0].has_rtcp) {
+    guint32 ra = rtp.addr;
+    SipSpan as = sdp->media[0].rtcp_addr;
+    char text[16];
+    if (as.len > 0 && as.len < sizeof text) {
+      memcpy(text, buf + as.off, as.len);
+      text[as.len] = 0;
+      if (!sim_addr_parse(text, &ra))
+        ra = rtp.addr;
+    }
+    rtcp = (SimAddr){ra, sdp->media[0].rtcp_port};
+  }
   SdpDir dir = sdp_media_dir(sdp, 0);
   SrtpKeys rx;
   SipSpan v;
@@ -155,7 +169,7 @@ pbx_media_apply(Pbx *x, PbxCall *c, GBytes *body, gboolean offer, gboolean *offe
   }
   if (rtp.addr != 0 && rtp.port != 0 && !keep) {
     c->sdp_remote = rtp;
-    media_stream_set_remote(c->ms, rtp, (SimAddr){0, 0});
+    media_stream_set_remote(c->ms, rtp, rtcp);
     char a[16];
     sim_trace("pbx", "media call%u remote=%s:%u from-sdp latching=%s", c->index, sim_addr_format(rtp.addr, a),
               rtp.port,

@@ -28,6 +28,9 @@ phone_media_sdp(Phone *p, PhoneCall *c)
     .dir = c->held && !zero ? SDP_DIR_SENDONLY : SDP_DIR_SENDRECV,
     .telephone_event = TRUE,
     .ptime_ms = p->media.ptime_ms,
+    /* TURN: one allocation carries RTP and RTCP, so RTCP is asked to the same relayed port
+     * (RFC 3605 §2.1 a=rtcp; the relay hands RTCP over the same channel). */
+    .rtcp_port = !zero && p->traversal == PHONE_TRAVERSAL_TURN && c->trav && def.port != c->rtp_port ? def.port : 0,
   };
   g_autofree char *sdp = sdp_build_audio(&au);
   if (!p->srtp && c->trav == NULL)
