@@ -82,14 +82,6 @@ ice_pair_state_name(IcePairState state)
   return (guint)state < G_N_ELEMENTS(names) ? names[state] : "?";
 }
 
-char *
-ice_fmt_addr(SimAddr addr, char buf[24])
-{
-  char ip[16];
-  g_snprintf(buf, 24, "%s:%u", sim_addr_format(addr.addr, ip), addr.port);
-  return buf;
-}
-
 static gboolean
 addr_eq(SimAddr a, SimAddr b)
 {
@@ -260,8 +252,8 @@ trace_candidate(IceAgent *a, const char *side, const IceCandidate *c)
 {
   char addr[24], rel[24];
   sim_trace("ice", "%s candidate %s c=%u %s %s prio=%u foundation=%s related=%s", a->name, side,
-            c->component, ice_candidate_type_name(c->type), ice_fmt_addr(c->addr, addr),
-            c->priority, c->foundation, ice_fmt_addr(c->related, rel));
+            c->component, ice_candidate_type_name(c->type), stun_fmt_addr(c->addr, addr),
+            c->priority, c->foundation, stun_fmt_addr(c->related, rel));
 }
 
 IceCandidate *
@@ -323,7 +315,7 @@ ice_agent_add_local(IceAgent *a, const IceCandidate *c, GError **error)
   if (problem != NULL) {
     char addr[24];
     g_set_error(error, SIM_ERROR, SIM_ERROR_INVALID, "ICE agent %s: local candidate %s: %s",
-                a->name, ice_fmt_addr(c->addr, addr), problem);
+                a->name, stun_fmt_addr(c->addr, addr), problem);
     return NULL;
   }
   if (n.type != ICE_CAND_SRFLX)
@@ -340,7 +332,7 @@ ice_agent_add_local(IceAgent *a, const IceCandidate *c, GError **error)
     if (o->component == n.component && addr_eq(o->addr, n.addr) && addr_eq(o->base, n.base)) {
       char addr[24];
       sim_trace("ice", "%s candidate-redundant %s %s", a->name, ice_candidate_type_name(n.type),
-                ice_fmt_addr(n.addr, addr));
+                stun_fmt_addr(n.addr, addr));
       return o;
     }
   }
@@ -480,7 +472,7 @@ ice_agent_add_remote_candidate(IceAgent *a, const IceCandidate *c, GError **erro
     g_set_error(error, SIM_ERROR, SIM_ERROR_INVALID,
                 "ICE agent %s: remote candidate %s: expected component 1..256, an address and "
                 "port, a foundation and a priority > 0, before start",
-                a->name, ice_fmt_addr(c->addr, addr));
+                a->name, stun_fmt_addr(c->addr, addr));
     return FALSE;
   }
   if (c->component > a->params.components || ice_remote_find(a, c->component, c->addr) != NULL)
@@ -500,8 +492,8 @@ ice_trace_pair(IceAgent *a, IcePair *p, const char *event)
 {
   char l[24], r[24];
   sim_trace("ice", "%s %s c=%u %s %s -> %s %s prio=%" G_GUINT64_FORMAT " state=%s", a->name, event,
-            p->pub.component, ice_candidate_type_name(p->lcand->type), ice_fmt_addr(p->lcand->addr, l),
-            ice_candidate_type_name(p->rcand->type), ice_fmt_addr(p->rcand->addr, r),
+            p->pub.component, ice_candidate_type_name(p->lcand->type), stun_fmt_addr(p->lcand->addr, l),
+            ice_candidate_type_name(p->rcand->type), stun_fmt_addr(p->rcand->addr, r),
             p->pub.priority, ice_pair_state_name(p->pub.state));
 }
 

@@ -23,18 +23,6 @@
 
 #include "ice-private.h"
 
-static char *
-fmt_tid(const guint8 tid[STUN_TID_LEN], char buf[25])
-{
-  static const char hex[] = "0123456789abcdef";
-  for (int i = 0; i < STUN_TID_LEN; i++) {
-    buf[2 * i] = hex[tid[i] >> 4];
-    buf[2 * i + 1] = hex[tid[i] & 15];
-  }
-  buf[24] = '\0';
-  return buf;
-}
-
 void
 ice_txn_free(gpointer p)
 {
@@ -100,7 +88,7 @@ txn_timer_cb(void *data)
     return;
   }
   IcePair *p = t->pair;
-  sim_trace("ice", "%s check-timeout tid=%s after %u sends", a->name, fmt_tid(t->tid, tid),
+  sim_trace("ice", "%s check-timeout tid=%s after %u sends", a->name, stun_fmt_tid(t->tid, tid),
             t->sends);
   txn_finish(a, t);
   ice_after_failure(a, p);
@@ -127,7 +115,7 @@ ice_send_check(IceAgent *a, IcePair *p, gboolean use_candidate, gboolean consent
     /* RFC 7675 §5.1: no retransmission; a late answer still counts until consent would expire. */
     t->wait = SIM_S(a->params.consent_timeout_s);
     a->stats.consent_sent++;
-    sim_trace("ice", "%s consent-sent c=%u tid=%s", a->name, p->pub.component, fmt_tid(t->tid, tid));
+    sim_trace("ice", "%s consent-sent c=%u tid=%s", a->name, p->pub.component, stun_fmt_tid(t->tid, tid));
   } else {
     if (p->txn != NULL)
       ice_txn_cancel(a, p->txn);
@@ -147,8 +135,8 @@ ice_send_check(IceAgent *a, IcePair *p, gboolean use_candidate, gboolean consent
     a->stats.triggered_checks += triggered;
     char l[24], r[24];
     sim_trace("ice", "%s check-sent c=%u %s -> %s tid=%s %s%s%s", a->name, p->pub.component,
-              ice_fmt_addr(p->lbase->addr, l), ice_fmt_addr(p->rcand->addr, r),
-              fmt_tid(t->tid, tid), t->controlling ? "controlling" : "controlled",
+              stun_fmt_addr(p->lbase->addr, l), stun_fmt_addr(p->rcand->addr, r),
+              stun_fmt_tid(t->tid, tid), t->controlling ? "controlling" : "controlled",
               triggered ? " triggered" : "", t->use_candidate ? " use-candidate" : "");
   }
   t->timer = sim_schedule(t->wait, txn_timer_cb, t);
@@ -195,7 +183,7 @@ send_error(IceAgent *a, const IceCandidate *lbase, SimAddr from, const StunMsg *
   send_answer(a, lbase, from, bytes);
   a->stats.errors_sent++;
   char f[24];
-  sim_trace("ice", "%s error-sent %u to %s", a->name, code, ice_fmt_addr(from, f));
+  sim_trace("ice", "%s error-sent %u to %s", a->name, code, stun_fmt_addr(from, f));
 }
 
 static void
@@ -335,7 +323,7 @@ handle_request(IceAgent *a, IceCandidate *lbase, SimAddr from, const StunMsg *m)
                  .use_candidate = stun_msg_find(m, STUN_ATTR_USE_CANDIDATE, NULL) == 1 };
   char l[24], f[24];
   sim_trace("ice", "%s check-received c=%u %s <- %s%s", a->name, lbase->component,
-            ice_fmt_addr(lbase->addr, l), ice_fmt_addr(from, f),
+            stun_fmt_addr(lbase->addr, l), stun_fmt_addr(from, f),
             e.use_candidate ? " use-candidate" : "");
   if (!a->started)
     g_array_append_val(a->early, e); /* handled at start, once the checklist exists */
@@ -362,7 +350,7 @@ handle_response(IceAgent *a, IceCandidate *lbase, SimAddr from, const StunMsg *m
   gboolean sent_controlling = t->controlling;
   guint32 priority = t->priority;
   char tid[25];
-  fmt_tid(t->tid, tid);
+  stun_fmt_tid(t->tid, tid);
   gboolean authentic = stun_msg_check_integrity(m, (const guint8 *)a->rpwd, strlen(a->rpwd)) == 1;
   if (m->klass == STUN_CLASS_ERROR) {
     guint code = 0;

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "ice.h"
-#include "stun.h"
+#include "stun-private.h"
 
 G_BEGIN_DECLS
 
@@ -122,7 +122,6 @@ void ice_consent_ok(IceAgent *a, guint component);
 void ice_switch_role(IceAgent *a, gboolean controlling);
 void ice_set_state(IceAgent *a, IceState s);
 void ice_check_done(IceAgent *a); /* fail or nominate once nothing is left to check */
-char *ice_fmt_addr(SimAddr addr, char buf[24]); /* ice-agent.c */
 
 /* ice-check.c */
 void ice_send_check(IceAgent *a, IcePair *p, gboolean use_candidate, gboolean consent,
