@@ -47,8 +47,9 @@ gboolean arch_is_sip(const NatAlgPacket *p);
 char *arch_call_id(const NatAlgPacket *p);
 /* The port of the SDP body's first m=audio line, 0 if none (RFC 4566 §5.14). */
 guint16 arch_sdp_audio_port(const NatAlgPacket *p);
-/* The SDP puts the stream on hold: a=sendonly, a=inactive or c=IN IP4 0.0.0.0 (RFC 3264 §8.4). */
-gboolean arch_sdp_is_hold(const NatAlgPacket *p);
+/* The SDP body at b[body..len) holds its streams: a=sendonly, a=recvonly (answering the far end's
+ * hold), a=inactive or c=IN IP4 0.0.0.0 (RFC 3264 §8.4, RFC 2543). */
+gboolean arch_sdp_held(const char *b, gsize body, gsize len);
 /* Key of an IPv4 endpoint for the tables. */
 guint64 arch_ep_key(guint32 addr, guint16 port);
 

@@ -119,16 +119,14 @@ arch_sdp_audio_port(const NatAlgPacket *p)
 }
 
 gboolean
-arch_sdp_is_hold(const NatAlgPacket *p)
+arch_sdp_held(const char *b, gsize body, gsize len)
 {
-  gssize body = body_start(p);
-  if (body < 0)
+  if (body == 0 || body > len)
     return FALSE;
-  const char *b = arch_payload(p);
-  gsize from = (gsize)body - 1;
-  return find_line(b, p->payload_len, from, "a=sendonly") >= 0 ||
-         find_line(b, p->payload_len, from, "a=inactive") >= 0 ||
-         find_line(b, p->payload_len, from, "c=IN IP4 0.0.0.0") >= 0;
+  gssize z = find_line(b, len, body - 1, "c=IN IP4 0.0.0.0");
+  return find_line(b, len, body - 1, "a=sendonly") >= 0 || find_line(b, len, body - 1, "a=recvonly") >= 0 ||
+         find_line(b, len, body - 1, "a=inactive") >= 0 ||
+         (z >= 0 && ((gsize)z == len || b[z] == '\r' || b[z] == '\n'));
 }
 
 guint64

@@ -10,6 +10,7 @@
  * dialog's BYE or a failed INVITE (not single use, not 180 s).  The signalling flow's timeout
  * is raised to alg.ideal_sip_timeout_s so a registration outlives the NAT's UDP timer.
  */
+#include "alg-arch-private.h"
 #include "alg-linux-private.h"
 
 #include <stdlib.h>
@@ -161,20 +162,6 @@ close_target(IdealAlg *a, IdealFlow *f, guint32 phone, guint16 port, SimTime now
   }
 }
 
-/* The SDP holds its streams: a=sendonly, a=recvonly (answering the far end's hold), a=inactive
- * or c=IN IP4 0.0.0.0 (RFC 3264 §8.4, RFC 2543). */
-static gboolean
-sdp_held(const char *b, gsize body, gsize len)
-{
-  static const char *const marks[] = { "\na=sendonly", "\na=recvonly", "\na=inactive", "c=IN IP4 0.0.0.0\r" };
-  if (body == 0 || body > len)
-    return FALSE;
-  for (guint i = 0; i < G_N_ELEMENTS(marks); i++)
-    if (g_strstr_len(b + body - 1, (gssize)(len - body + 1), marks[i]))
-      return TRUE;
-  return FALSE;
-}
-
 /* Hold releaser (field-notes §4 A4, Juniper's SIP ALG without retain-hold-resource): a hold
  * frees the stream's pinholes and NAT translations; the resume is given a new public port,
  * pinned for the phone's own RTP too, though the phone's SDP did not change.  Returns the
@@ -182,7 +169,7 @@ sdp_held(const char *b, gsize body, gsize len)
 static guint16
 hold_release(IdealAlg *a, IdealFlow *f, NatAlgPacket *p, guint32 phone, guint16 port, gboolean held)
 {
-  guint64 key = ((guint64)phone << 16) | port;
+  guint64 key = arch_ep_key(phone, port);
   HoldStream *h = g_hash_table_lookup(a->streams, &key);
   char ep[22];
   net_endpoint_format(phone, port, ep);
@@ -232,7 +219,7 @@ hold_release(IdealAlg *a, IdealFlow *f, NatAlgPacket *p, guint32 phone, guint16 
 static void
 rewrite_sdp(IdealAlg *a, IdealFlow *f, Msg *m, const NatTuple *t, gsize body)
 {
-  gboolean held = a->release_on_hold && sdp_held(mbuf(m), body, m->len);
+  gboolean held = a->release_on_hold && arch_sdp_held(mbuf(m), body, m->len);
   char pub[16];
   lx_fmt_addr(pub, sizeof pub, t->external.addr, -1);
   gsize off = body - 1, moff, mlen;
