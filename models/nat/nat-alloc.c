@@ -105,7 +105,7 @@ nat_port_alloc(Nat *nat, guint8 proto, SimAddr internal, SimTime now)
   guint32 want = CLAMP((guint32)internal.port, lo, hi);
   guint16 port = 0;
   /* A pinned expectation is the translation an ALG set up for this endpoint: take its port. */
-  for (GList *l = nat->expects.head; l; l = l->next) {
+  for (GList *l = nat->n_pinned ? nat->expects.head : NULL; l; l = l->next) {
     const NatExpect *e = l->data;
     if (e->p.pin_outbound && e->p.proto == proto && e->p.target.addr == internal.addr &&
         e->p.target.port == internal.port && nat_port_available(nat, proto, e->ext_port, internal, now))

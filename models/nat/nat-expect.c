@@ -92,6 +92,8 @@ nat_expect_add(Nat *nat, const NatExpectParams *params, SimTime now, GError **er
   e->reserved = TRUE;
   g_queue_push_tail(&nat->expects, e);
   e->link = nat->expects.tail;
+  if (e->p.pin_outbound)
+    nat->n_pinned++;
   if (params->owner)
     g_queue_push_tail(&params->owner->expects, e);
   char exp[32], extra[80];
@@ -132,6 +134,8 @@ nat_expect_destroy(Nat *nat, NatExpect *e, const char *why, SimTime at)
   if (e->reserved)
     nat_port_unreserve(nat, e->p.proto, e->ext_port);
   g_queue_delete_link(&nat->expects, e->link);
+  if (e->p.pin_outbound)
+    nat->n_pinned--;
   if (e->owner_id) {
     NatBinding *owner = nat_binding_find(nat, e->owner_id);
     if (owner)

@@ -119,6 +119,7 @@ struct Nat {
   GSequence *expiry;       /* NatBinding * by (expires, id) */
   GQueue lru;              /* NatBinding *, least recently used first */
   GQueue expects;          /* NatExpect *, creation order */
+  guint n_pinned;          /* of them, pin_outbound ones (nat_port_alloc looks only if any) */
   GHashTable *locals;      /* NatKey (as by_ext) -> NatLocal (local-delivery entries) */
   GSequence *local_expiry; /* NatLocal * by (expires, id) */
   GHashTable *frags;       /* fragment key -> NatFrag (per-fragment translation) */
