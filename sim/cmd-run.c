@@ -14,7 +14,7 @@
 #include "call/scenario.h"
 #include "cli.h"
 #include "models.h"
-#include "plot.h"
+#include "plot-private.h"
 #include "runner.h"
 
 #define EXIT_INTERRUPTED 130
@@ -116,47 +116,34 @@ make_plots(const char *dir, const char *x, const char *y)
   return TRUE;
 }
 
-/* A few columns of cells.csv for the terminal. */
+/* A few columns of cells.csv for the terminal (read with the plots' RFC 4180 reader). */
 static void
 print_summary(const char *dir)
 {
   g_autofree char *path = g_build_filename(dir, "cells.csv", NULL);
-  g_autofree char *text = NULL;
-  gsize len = 0;
-  if (!g_file_get_contents(path, &text, &len, NULL))
+  g_autoptr(PlotTable) t = plot_table_read(path, NULL);
+  if (!t)
     return;
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-  if (!lines[0])
-    return;
-  g_auto(GStrv) head = g_strsplit(lines[0], ",", -1);
-  int calls = -1, succ = -1, two = -1, out = -1, in = -1, none = -1, nsu = -1, drop = -1, mos = -1;
-  guint n = g_strv_length(head);
-  for (guint i = 0; i < n; i++) {
-    const char *h = head[i];
-    int *slot = g_str_equal(h, "calls") ? &calls : g_str_equal(h, "success_rate") ? &succ
-                : g_str_equal(h, "two_way") ? &two : g_str_equal(h, "one_way_out") ? &out
-                : g_str_equal(h, "one_way_in") ? &in : g_str_equal(h, "no_audio") ? &none
-                : g_str_equal(h, "not_set_up") ? &nsu : g_str_equal(h, "dropped") ? &drop
-                : g_str_equal(h, "mos_mean") ? &mos : NULL;
-    if (slot)
-      *slot = (int)i;
-  }
-  if (calls < 1)
-    return;
+  static const char *const cols[] = {"calls", "success_rate", "two_way", "one_way_out", "one_way_in",
+                                     "no_audio", "not_set_up", "dropped", "mos_mean"};
+  int ix[G_N_ELEMENTS(cols)];
+  for (gsize k = 0; k < G_N_ELEMENTS(cols); k++)
+    if ((ix[k] = plot_table_column(t, cols[k])) < 0)
+      return;
+  int runs = plot_table_column(t, "runs"); /* the factor columns lie between "cell" and "runs" */
   printf("%-46s %6s %8s %8s %8s %8s %6s %8s %8s %5s\n", "cell", "calls", "success", "two-way", "1way-out",
          "1way-in", "none", "no-setup", "dropped", "MOS");
-  for (int l = 1; lines[l] && *lines[l]; l++) {
-    g_auto(GStrv) f = g_strsplit(lines[l], ",", -1);
-    if (g_strv_length(f) != n)
-      continue; /* a quoted comma: leave it to the CSV */
+  for (guint r = 0; r < t->rows->len; r++) {
     GString *label = g_string_new(NULL);
-    for (int i = 1; i < calls - 2 && i < (int)n; i++)
-      g_string_append_printf(label, "%s%s", i > 1 ? " / " : "", f[i]);
+    for (int i = 1; i < runs; i++)
+      g_string_append_printf(label, "%s%s", i > 1 ? " / " : "", plot_table_get(t, r, i));
     if (!label->len)
       g_string_append(label, "all");
-    double rate = g_ascii_strtod(f[succ], NULL) * 100;
-    printf("%-46.46s %6s %7.1f%% %8s %8s %8s %6s %8s %8s %5.5s\n", label->str, f[calls], rate, f[two], f[out], f[in],
-           f[none], f[nsu], f[drop], mos >= 0 && *f[mos] ? f[mos] : "-");
+    const char *mos = plot_table_get(t, r, ix[8]);
+    printf("%-46.46s %6s %7.1f%% %8s %8s %8s %6s %8s %8s %5.5s\n", label->str, plot_table_get(t, r, ix[0]),
+           g_ascii_strtod(plot_table_get(t, r, ix[1]), NULL) * 100, plot_table_get(t, r, ix[2]),
+           plot_table_get(t, r, ix[3]), plot_table_get(t, r, ix[4]), plot_table_get(t, r, ix[5]),
+           plot_table_get(t, r, ix[6]), plot_table_get(t, r, ix[7]), *mos ? mos : "-");
     g_string_free(label, TRUE);
   }
 }
