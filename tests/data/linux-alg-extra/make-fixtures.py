@@ -10,11 +10,9 @@ Usage (from anywhere, as root):  make-fixtures.py [/path/to/real-alg-testbed.sh]
 A case is (name, corpus case its messages come from or None for messages kept here, testbed
 options, notes).
 """
-import glob, os, re, shutil, subprocess, sys
+import os, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CORPUS = os.environ.get('ALG_CORPUS', '/work/shared/corpus/linux-alg')
-TESTBED = '/work/shared/tools/real-alg-testbed.sh'
 
 CASES = [
     ('39-early-media-shadows-expectation', '04-invite-sdp',
@@ -35,57 +33,7 @@ CASES = [
 ]
 
 
-def main():
-    args = sys.argv[1:]
-    testbed = TESTBED
-    if args and args[0].endswith('.sh'):
-        testbed = args.pop(0)
-    only = set(args)
-    for name, src, opts, notes in CASES:
-        if only and name not in only:
-            continue
-        pres = []
-        if src:
-            shutil.copyfile(os.path.join(CORPUS, src + '.in'), os.path.join(HERE, name + '.in'))
-            for p in sorted(glob.glob(os.path.join(CORPUS, src + '.pre*.in'))):
-                k = re.search(r'\.pre(\d+)\.in$', p).group(1)
-                shutil.copyfile(p, os.path.join(HERE, '%s.pre%s.in' % (name, k)))
-        for p in sorted(glob.glob(os.path.join(HERE, name + '.pre*.in'))):
-            pres.append(os.path.basename(p))
-        fmt = {'pre%d' % (i + 1): p for i, p in enumerate(pres)}
-        targs = opts.format(**fmt) + ' ' + name + '.in'
-        out = os.path.join(HERE, name + '.out')
-        rep = os.path.join(HERE, '.report.tmp')
-        env = dict(os.environ, ALG_NS_PREFIX=os.environ.get('ALG_NS_PREFIX', 'extra-'))
-        r = subprocess.run([testbed] + targs.split() + ['-o', out, '-r', rep], cwd=HERE, env=env)
-        if r.returncode not in (0, 3):
-            sys.exit('%s: testbed exit %d' % (name, r.returncode))
-        report = open(rep).read()
-        os.remove(rep)
-        data = open(os.path.join(HERE, name + '.in'), 'rb').read()
-        got = open(out, 'rb').read()
-        d = dict(re.findall(r'(?m)^-(\w) (\S+)', ' ' + targs.replace(' -', '\n-')))
-        if got:
-            result = 'delivered; %d bytes sent, %d received (%+d)%s' % (
-                len(data), len(got), len(got) - len(data), '' if got != data else ', unchanged')
-        else:
-            result = 'NOT delivered (dropped, or not routed); %d bytes sent' % len(data)
-        meta = ['case: ' + name,
-                'direction: ' + d.get('d', 'phone2pbx'),
-                'transport: ' + d.get('t', 'udp'),
-                'helper-ports: ' + d.get('H', '5060'),
-                'router: masquerade on wan0 (203.0.113.2)',
-                'source: ' + ('shared/corpus/linux-alg/' + src if src else 'written for this set'),
-                'pre: ' + ('; '.join(pres) if pres else 'none'),
-                'testbed-args: ' + targs,
-                'result: ' + result,
-                'notes: |']
-        meta += ['  ' + l for l in notes.split('\n')]
-        meta.append('--- testbed report ---')
-        with open(os.path.join(HERE, name + '.meta'), 'w') as f:
-            f.write('\n'.join(meta) + '\n' + report)
-        print('%-55s %s' % (name, result))
-
-
 if __name__ == '__main__':
-    main()
+    sys.path.insert(0, os.path.dirname(HERE))
+    from record_fixtures import record
+    record(HERE, CASES, ' ', 'extra-', 'masquerade on wan0 (203.0.113.2)')
