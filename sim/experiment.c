@@ -13,6 +13,7 @@
 typedef struct {
   GPtrArray *cols;     /* char * column names */
   GPtrArray *vals;     /* char * values */
+  GArray *where;       /* guint pairs per term: the factor's index and the column's key index */
 } ExpClause;
 
 struct Experiment {
@@ -54,6 +55,7 @@ clause_free(gpointer p)
   ExpClause *c = p;
   g_ptr_array_unref(c->cols);
   g_ptr_array_unref(c->vals);
+  g_array_unref(c->where);
   g_free(c);
 }
 
@@ -173,6 +175,39 @@ column_index(const Experiment *e, const char *col)
   return -1;
 }
 
+/* The factor that varies column ci: its index in *fi and the column's place among its keys in *k. */
+static ExpFactor *
+factor_of_column(const Experiment *e, guint ci, guint *fi, guint *k)
+{
+  for (guint i = 0, base = 0; i < e->factors->len; i++) {
+    ExpFactor *f = e->factors->pdata[i];
+    if (ci < base + f->keys->len) {
+      *fi = i;
+      *k = ci - base;
+      return f;
+    }
+    base += f->keys->len;
+  }
+  g_return_val_if_reached(NULL);
+}
+
+/* The value of a factor's level for its k-th key. */
+static const char *
+level_value(const ExpFactor *f, guint level, guint k)
+{
+  return ((char **)f->levels->pdata[level])[k];
+}
+
+/* The first level of f whose k-th value is v, or -1. */
+static gint
+level_with_value(const ExpFactor *f, guint k, const char *v)
+{
+  for (guint l = 0; l < f->levels->len; l++)
+    if (g_str_equal(level_value(f, l, k), v))
+      return (gint)l;
+  return -1;
+}
+
 /* Split "a;b;c" into stripped, non-empty parts (a trailing ';' is allowed). */
 static GPtrArray *
 split_list(const char *text, const char *sep)
@@ -254,6 +289,7 @@ load_excludes(Experiment *e, const char *text, GError **error)
     ExpClause *c = g_new0(ExpClause, 1);
     c->cols = g_ptr_array_new_with_free_func(g_free);
     c->vals = g_ptr_array_new_with_free_func(g_free);
+    c->where = g_array_new(FALSE, FALSE, sizeof(guint));
     g_ptr_array_add(e->excludes, c);
     g_autoptr(GPtrArray) terms = split_list(clauses->pdata[i], "&");
     if (terms->len == 0)
@@ -269,17 +305,12 @@ load_excludes(Experiment *e, const char *text, GError **error)
       if (ci < 0)
         return fail(error, e, line, "[grid] exclude: '%s' is not a factor of [grid]", col);
       /* The value must be one of the column's levels. */
-      gboolean found = FALSE;
-      for (guint fi = 0, base = 0; fi < e->factors->len && !found; fi++) {
-        ExpFactor *f = e->factors->pdata[fi];
-        if ((guint)ci < base + f->keys->len) {
-          for (guint l = 0; l < f->levels->len && !found; l++)
-            found = g_str_equal(((char **)f->levels->pdata[l])[ci - base], val);
-          if (!found)
-            return fail(error, e, line, "[grid] exclude: %s=%s matches no level of %s", col, val, f->name);
-        }
-        base += f->keys->len;
-      }
+      guint fi, k;
+      ExpFactor *f = factor_of_column(e, (guint)ci, &fi, &k);
+      if (level_with_value(f, k, val) < 0)
+        return fail(error, e, line, "[grid] exclude: %s=%s matches no level of %s", col, val, f->name);
+      g_array_append_val(c->where, fi);
+      g_array_append_val(c->where, k);
       g_ptr_array_add(c->cols, g_steal_pointer(&col));
       g_ptr_array_add(c->vals, g_steal_pointer(&val));
     }
@@ -294,16 +325,8 @@ excluded(const Experiment *e, const guint *levels)
     const ExpClause *c = e->excludes->pdata[i];
     gboolean all = TRUE;
     for (guint t = 0; t < c->cols->len && all; t++) {
-      gint ci = column_index(e, c->cols->pdata[t]);
-      guint base = 0, fi = 0;
-      for (; fi < e->factors->len; fi++) {
-        ExpFactor *f = e->factors->pdata[fi];
-        if ((guint)ci < base + f->keys->len)
-          break;
-        base += f->keys->len;
-      }
-      ExpFactor *f = e->factors->pdata[fi];
-      all = g_str_equal(((char **)f->levels->pdata[levels[fi]])[ci - base], c->vals->pdata[t]);
+      guint fi = g_array_index(c->where, guint, 2 * t), k = g_array_index(c->where, guint, 2 * t + 1);
+      all = g_str_equal(level_value(e->factors->pdata[fi], levels[fi], k), c->vals->pdata[t]);
     }
     if (all)
       return TRUE;
@@ -357,13 +380,9 @@ const char *
 experiment_cell_value(const Experiment *e, guint cell, guint column)
 {
   const guint *lv = experiment_cell_levels(e, cell);
-  for (guint fi = 0, base = 0; fi < e->factors->len; fi++) {
-    ExpFactor *f = e->factors->pdata[fi];
-    if (column < base + f->keys->len)
-      return ((char **)f->levels->pdata[lv[fi]])[column - base];
-    base += f->keys->len;
-  }
-  g_return_val_if_reached(NULL);
+  guint fi, k;
+  const ExpFactor *f = factor_of_column(e, column, &fi, &k);
+  return f ? level_value(f, lv[fi], k) : NULL;
 }
 
 char *
@@ -549,28 +568,14 @@ keep_only(Experiment *e, const char *spec, GError **error)
   if (ci < 0)
     return fail(error, e, 0, "--only %s: expected KEY=V1,V2 with KEY a factor of [grid]", spec);
   g_autoptr(GPtrArray) want = split_list(eq + 1, ",");
-  guint base = 0;
-  ExpFactor *f = NULL;
-  for (guint fi = 0; fi < e->factors->len; fi++) {
-    f = e->factors->pdata[fi];
-    if ((guint)ci < base + f->keys->len)
-      break;
-    base += f->keys->len;
-  }
-  for (guint w = 0; w < want->len; w++) {
-    gboolean found = FALSE;
-    for (guint l = 0; l < f->levels->len && !found; l++)
-      found = g_str_equal(((char **)f->levels->pdata[l])[ci - base], want->pdata[w]);
-    if (!found)
+  guint fi, k;
+  ExpFactor *f = factor_of_column(e, (guint)ci, &fi, &k);
+  for (guint w = 0; w < want->len; w++)
+    if (level_with_value(f, k, want->pdata[w]) < 0)
       return fail(error, e, f->line, "--only %s: '%s' is not a level of %s", spec, (char *)want->pdata[w], f->name);
-  }
-  for (guint l = f->levels->len; l-- > 0;) {
-    gboolean keep = FALSE;
-    for (guint w = 0; w < want->len && !keep; w++)
-      keep = g_str_equal(((char **)f->levels->pdata[l])[ci - base], want->pdata[w]);
-    if (!keep)
+  for (guint l = f->levels->len; l-- > 0;)
+    if (!g_ptr_array_find_with_equal_func(want, level_value(f, l, k), g_str_equal, NULL))
       g_ptr_array_remove_index(f->levels, l);
-  }
   return TRUE;
 }
 
